@@ -1,0 +1,95 @@
+// The five routes of a Neutron collection (list, show, create incl. bulk,
+// update, delete) and its /tags routes, wired once for every resource.
+import type { Context, Hono } from 'hono';
+import { type NotFound, TagNotFound } from '../domain/errors.js';
+import { type Attrs, parseCreateBody, parseUpdateBody, type ResourceSpec } from '../domain/resource-spec.js';
+import type { RequestContext } from '../service/context.js';
+import type { Filters } from '../service/deps.js';
+import { parseTag, parseTagsBody, type TaggedTable, type TagService } from '../service/tags.js';
+import type { ApiEnv } from './env.js';
+import { applyListQuery, parseListQuery, pickFields } from './list-query.js';
+import { readJsonBody } from './read-body.js';
+
+export interface CollectionService<V extends { readonly id: string }> {
+  list(ctx: RequestContext, filters: Filters): Promise<V[]>;
+  get(ctx: RequestContext, id: string): Promise<V>;
+  create(ctx: RequestContext, items: readonly Attrs[]): Promise<V[]>;
+  update(ctx: RequestContext, id: string, attrs: Attrs): Promise<V>;
+  remove(ctx: RequestContext, id: string): Promise<void>;
+}
+
+export interface Collection<V extends { readonly id: string }> {
+  readonly spec: ResourceSpec;
+  readonly notFound: (id: string) => NotFound;
+  readonly service: CollectionService<V>;
+  /** The table behind the resource, for the standard-attr-tag routes. */
+  readonly taggedAs?: TaggedTable;
+}
+
+export function registerCollection<V extends { readonly id: string }>(app: Hono<ApiEnv>, tags: TagService, col: Collection<V>): void {
+  const { plural, singular } = col.spec;
+  const base = `/v2.0/${plural}`;
+
+  app.get(base, async (c) => {
+    const url = new URL(c.req.url);
+    const query = parseListQuery(url.searchParams);
+    const views = await col.service.list(c.get('ctx'), query.filters);
+    const page = applyListQuery(views as unknown as (Record<string, unknown> & { id: string })[], query, url, col.notFound);
+    return c.json({ [plural]: page.items, ...(page.links.length > 0 && { [`${plural}_links`]: page.links }) });
+  });
+
+  app.get(`${base}/:id`, async (c) => {
+    const view = await col.service.get(c.get('ctx'), c.req.param('id'));
+    const fields = c.req.queries('fields')?.flatMap((f) => f.split(',')) ?? [];
+    return c.json({ [singular]: pickFields(view as unknown as Record<string, unknown>, fields) });
+  });
+
+  app.post(base, async (c) => {
+    const { items, bulk } = parseCreateBody(col.spec, await readJsonBody(c));
+    const created = await col.service.create(c.get('ctx'), items);
+    return c.json(bulk ? { [plural]: created } : { [singular]: created[0] }, 201);
+  });
+
+  app.put(`${base}/:id`, async (c) => {
+    const attrs = parseUpdateBody(col.spec, await readJsonBody(c));
+    const updated = await col.service.update(c.get('ctx'), c.req.param('id'), attrs);
+    return c.json({ [singular]: updated });
+  });
+
+  app.delete(`${base}/:id`, async (c) => {
+    await col.service.remove(c.get('ctx'), c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  const table = col.taggedAs;
+  if (!table) return;
+  const tagsOf = `${base}/:id/tags`;
+  // The routes are registered with computed paths, so Hono cannot type the params.
+  const idOf = (c: Context<ApiEnv>) => c.req.param('id') as string;
+  const tagOf = (c: Context<ApiEnv>) => c.req.param('tag') as string;
+  const missing = (c: Context<ApiEnv>) => () => col.notFound(idOf(c));
+
+  app.get(tagsOf, async (c) => c.json({ tags: await tags.get(table, idOf(c), missing(c)) }));
+  app.put(tagsOf, async (c) => {
+    const wanted = parseTagsBody(await readJsonBody(c));
+    return c.json({ tags: await tags.change(table, idOf(c), missing(c), () => wanted) });
+  });
+  app.delete(tagsOf, async (c) => {
+    await tags.change(table, idOf(c), missing(c), () => []);
+    return c.body(null, 204);
+  });
+  app.get(`${tagsOf}/:tag`, async (c) => {
+    const current = await tags.get(table, idOf(c), missing(c));
+    if (!current.includes(tagOf(c))) throw new TagNotFound(singular, idOf(c), tagOf(c));
+    return c.body(null, 204);
+  });
+  app.put(`${tagsOf}/:tag`, async (c) => {
+    const tag = parseTag(tagOf(c));
+    await tags.change(table, idOf(c), missing(c), (t) => (t.includes(tag) ? t : [...t, tag]));
+    return c.body(null, 201);
+  });
+  app.delete(`${tagsOf}/:tag`, async (c) => {
+    await tags.remove(table, idOf(c), tagOf(c), missing(c));
+    return c.body(null, 204);
+  });
+}

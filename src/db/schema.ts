@@ -1,0 +1,78 @@
+// Table types for Kysely. Ids are text (UUIDs as Neutron sends them), so a
+// malformed id in a filter is just a miss, never a cast error.
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T extends object> = JSONColumnType<T, string, string>;
+
+export interface StandardColumns {
+  id: string;
+  project_id: string;
+  description: string;
+  tags: Json<string[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  revision_number: Generated<number>;
+}
+
+export interface NetworksTable extends StandardColumns {
+  name: string;
+  admin_state_up: boolean;
+  status: string;
+  shared: boolean;
+  router_external: boolean;
+  mtu: number;
+  network_type: string;
+  physical_network: string | null;
+  segmentation_id: number | null;
+}
+
+export interface SubnetsTable extends StandardColumns {
+  network_id: string;
+  name: string;
+  ip_version: number;
+  cidr: string;
+  gateway_ip: string | null;
+  allocation_pools: Json<{ start: string; end: string }[]>;
+  dns_nameservers: Json<string[]>;
+  host_routes: Json<{ destination: string; nexthop: string }[]>;
+  enable_dhcp: boolean;
+  ipv6_ra_mode: string | null;
+  ipv6_address_mode: string | null;
+}
+
+export interface PortsTable extends StandardColumns {
+  network_id: string;
+  name: string;
+  admin_state_up: boolean;
+  status: string;
+  mac_address: string;
+  device_id: string;
+  device_owner: string;
+  binding_host_id: string;
+  binding_profile: Json<Record<string, unknown>>;
+  binding_vnic_type: string;
+  binding_vif_type: string;
+  binding_vif_details: Json<Record<string, unknown>>;
+}
+
+export interface IpAllocationsTable {
+  port_id: string;
+  subnet_id: string;
+  network_id: string;
+  ip_address: string;
+  position: Generated<number>;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  hanet_meta: MetaTable;
+  networks: NetworksTable;
+  subnets: SubnetsTable;
+  ports: PortsTable;
+  ip_allocations: IpAllocationsTable;
+}

@@ -1,0 +1,64 @@
+// The `hanet` executable. Each subcommand is a thin shell over a composition
+// root; later subcommands (agent, lab, client commands) join here.
+import { Command, Option } from 'commander';
+import { ConfigError, loadServerConfig } from '../config/server-config.js';
+import { createLogger } from '../log.js';
+import { startServer } from './server.js';
+
+function collectSetting(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new Error(`--set expects option=value, got '${value}'`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+const program = new Command('hanet')
+  .description('Highly available virtual routers and DHCP behind a Neutron v2.0 compatible API')
+  .showHelpAfterError();
+
+program
+  .command('server')
+  .description('serve the Neutron v2.0 API')
+  .option('--config <file>', 'INI file with Neutron option names')
+  .option('--bind-host <address>', 'address to listen on (bind_host)')
+  .option('--bind-port <port>', 'port to listen on (bind_port)')
+  .option('--state-path <dir>', 'state directory (state_path)')
+  .option('--connection <url>', 'postgresql:// URL; empty for embedded PGlite')
+  .addOption(new Option('--set <option=value>', 'any other option; repeatable').argParser(collectSetting).default({}))
+  .option('--debug', 'log at debug level')
+  .action(async (opts) => {
+    const overrides: Record<string, string> = { ...opts.set };
+    if (opts.bindHost !== undefined) overrides.bind_host = opts.bindHost;
+    if (opts.bindPort !== undefined) overrides.bind_port = opts.bindPort;
+    if (opts.statePath !== undefined) overrides.state_path = opts.statePath;
+    if (opts.connection !== undefined) overrides.connection = opts.connection;
+    if (opts.debug) overrides.debug = 'true';
+    let config;
+    try {
+      config = loadServerConfig({ file: opts.config, env: process.env, overrides });
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`hanet server: ${err.message}\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
+    const log = createLogger({ name: 'hanet-server', level: config.debug ? 'debug' : 'info' });
+    const server = await startServer(config, log);
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      server.stop().then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`hanet: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

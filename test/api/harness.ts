@@ -1,0 +1,98 @@
+// The API in-process (Hono's app.request, no socket) on a fresh database:
+// PGlite in memory by default, or a new database on the PostgreSQL server
+// named by HANET_TEST_POSTGRES_URL. One database per test file (PGlite takes
+// seconds to start), emptied before every test by reset().
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { loadServerConfig, type ServerConfig } from '../../src/config/server-config.js';
+import { type Db, openDatabase } from '../../src/db/database.js';
+import { silentLogger } from '../../src/log.js';
+import { composeApi } from '../../src/main/compose-api.js';
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: any;
+  readonly text: string;
+  readonly headers: Headers;
+}
+
+export interface TestApi {
+  readonly db: Db;
+  readonly backend: 'pglite' | 'postgresql';
+  request(method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  get(path: string): Promise<ApiResponse>;
+  post(path: string, body: unknown): Promise<ApiResponse>;
+  put(path: string, body: unknown): Promise<ApiResponse>;
+  del(path: string, body?: unknown): Promise<ApiResponse>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function makePostgresDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `hanet_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
+  const pgUrl = process.env.HANET_TEST_POSTGRES_URL;
+  const pgDb = pgUrl ? await makePostgresDatabase(pgUrl) : undefined;
+  const config: ServerConfig = loadServerConfig({ overrides: { state_path: '/nonexistent', ...overrides } });
+  const database = await openDatabase({ connection: pgDb?.url ?? '' });
+  const app = await composeApi({ db: database.db, config, log: silentLogger() });
+
+  const request = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
+    const init: RequestInit = { method, headers: { 'content-type': 'application/json' } };
+    if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    const res = await app.request(`http://127.0.0.1:9696${path}`, init);
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed, text, headers: res.headers };
+  };
+
+  return {
+    db: database.db,
+    backend: database.kind,
+    request,
+    get: (path) => request('GET', path),
+    post: (path, body) => request('POST', path, body),
+    put: (path, body) => request('PUT', path, body),
+    del: (path, body) => request('DELETE', path, body),
+    async reset() {
+      await sql`TRUNCATE ip_allocations, ports, subnets, networks CASCADE`.execute(database.db);
+    },
+    async close() {
+      await database.close();
+      await pgDb?.drop();
+    },
+  };
+}
+
+/** Creates a network and a subnet on it; returns both ids. */
+export async function makeNetworkWithSubnet(api: TestApi, cidr = '192.168.200.0/24', extra: Record<string, unknown> = {}) {
+  const net = await api.post('/v2.0/networks', { network: { name: 'testdhcp' } });
+  const subnet = await api.post('/v2.0/subnets', {
+    subnet: { network_id: net.body.network.id, cidr, ip_version: cidr.includes(':') ? 6 : 4, name: 'subnet-testdhcp', ...extra },
+  });
+  if (subnet.status !== 201) throw new Error(`subnet create failed: ${subnet.text}`);
+  return { networkId: net.body.network.id as string, subnetId: subnet.body.subnet.id as string };
+}
