@@ -2,8 +2,8 @@
 // it, and a stale postmaster.pid left by a killed process makes the next open
 // hang. So the server holds a pid lock file beside the directory, and clears
 // postmaster.pid only when that lock's previous owner is dead.
-import { closeSync, existsSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export class DataDirLocked extends Error {
   constructor(path: string, pid: number) {
@@ -33,6 +33,7 @@ export interface DataDirLock {
 /** Takes `<dataDir>.lock`; clears a stale postmaster.pid when the last owner died. */
 export function lockDataDir(dataDir: string): DataDirLock {
   const lockPath = `${dataDir}.lock`;
+  mkdirSync(dirname(dataDir), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, 'wx');

@@ -32,7 +32,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
 }
 
 async function openPostgres(url: string): Promise<OpenedDatabase> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // Sessions in UTC: timestamps read as JSON are then plain UTC strings.
+  const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c TimeZone=UTC' });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrate(db);
@@ -48,6 +49,7 @@ async function openPGlite(dataDir: string | undefined): Promise<OpenedDatabase> 
   try {
     if (dataDir && !existsSync(dataDir)) await createPGliteDir(dataDir);
     const pglite = await PGlite.create(dataDir);
+    await pglite.exec("SET TIME ZONE 'UTC'");
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite) as never }) });
     try {
       await migrate(db);

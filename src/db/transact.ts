@@ -5,6 +5,7 @@
 import { type Transaction, sql } from 'kysely';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
+import { ServiceUnavailable } from '../domain/errors.js';
 
 export type Tx = Transaction<Database>;
 
@@ -16,13 +17,21 @@ function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** A row referred to a missing one (e.g. a port to a network deleted meanwhile). */
+export function isForeignKeyViolation(err: unknown): boolean {
+  return sqlState(err) === '23503';
+}
+
 export async function transact<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute(work);
     } catch (err) {
       const state = sqlState(err);
-      if (attempt >= MAX_ATTEMPTS || !state || !RETRYABLE_SQLSTATES.has(state)) throw err;
+      if (!state || !RETRYABLE_SQLSTATES.has(state)) throw err;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new ServiceUnavailable('The request lost too many races with concurrent updates; retrying it is safe.');
+      }
     }
   }
 }

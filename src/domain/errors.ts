@@ -145,13 +145,6 @@ export class InvalidIpForNetwork extends NeutronError {
   }
 }
 
-export class MacAddressGenerationFailure extends NeutronError {
-  readonly status = 503;
-  constructor(netId: string) {
-    super(`Unable to generate unique mac on network ${netId}.`);
-  }
-}
-
 export class InvalidAllocationPool extends NeutronError {
   readonly status = 400;
   constructor(pool: string) {
@@ -224,7 +217,6 @@ export const ERROR_TYPES = [
   IpAddressGenerationFailure,
   InvalidIpForSubnet,
   InvalidIpForNetwork,
-  MacAddressGenerationFailure,
   InvalidAllocationPool,
   OutOfBoundsAllocationPool,
   OverlappingAllocationPools,

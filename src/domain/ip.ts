@@ -18,11 +18,23 @@ export interface Cidr {
 
 const BITS: Record<IpVersion, number> = { 4: 32, 6: 128 };
 
+// Dotted quad without leading zeros, as inet_pton accepts. IPv4 is parsed and
+// formatted by hand because IPAM does it for every allocated address of a
+// subnet on each allocation; IPv6 goes through ipaddr.js.
+const IPV4_RE = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
 /** Parses one address; IPv4 only in dotted-quad form (as Neutron's netaddr with INET_PTON). */
 export function parseIp(text: string): IpAddress | undefined {
   if (typeof text !== 'string') return undefined;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
-    return { version: 4, value: bytesToBigint(ipaddr.IPv4.parse(text).toByteArray()) };
+  const quad = IPV4_RE.exec(text);
+  if (quad) {
+    let value = 0;
+    for (let i = 1; i <= 4; i++) {
+      const octet = Number(quad[i]);
+      if (octet > 255) return undefined;
+      value = value * 256 + octet;
+    }
+    return { version: 4, value: BigInt(value) };
   }
   if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) return undefined;
   const v6 = ipaddr.IPv6.parse(text);
@@ -31,10 +43,12 @@ export function parseIp(text: string): IpAddress | undefined {
 }
 
 export function formatIp(ip: IpAddress): string {
+  if (ip.version === 4) {
+    const v = Number(ip.value);
+    return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  }
   const bytes = bigintToBytes(ip.value, BITS[ip.version] / 8);
-  return ip.version === 4
-    ? ipaddr.fromByteArray(bytes).toString()
-    : (ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String();
+  return (ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String();
 }
 
 /** Canonical text of an address (IPv6 compressed, lower case). */

@@ -8,6 +8,9 @@ import { openDatabase } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { composeApi } from './compose-api.js';
 
+/** How long requests in flight may take to finish once shutdown starts. */
+const SHUTDOWN_GRACE_MS = 2_000;
+
 export interface RunningServer {
   readonly url: string;
   stop(): Promise<void>;
@@ -34,8 +37,11 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       (stopping ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
-          // Keep-alive sockets would hold close() open; idle ones can go now.
-          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          // Idle keep-alive sockets would hold close() open. A client that keeps
+          // its connection busy would too: it gets a grace period, then is cut.
+          const http = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
+          http.closeIdleConnections();
+          setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         });
         await database.close();
         log.info('hanet server stopped');

@@ -1,7 +1,8 @@
-// Carries out a fixed-IP plan inside the port's transaction. The subnets
-// involved are locked first (in id order, so two writers cannot deadlock),
-// which makes "read the allocated set, pick the lowest free" safe on a
-// PostgreSQL server with several API processes.
+// Carries out a fixed-IP plan inside the port's transaction. The network's
+// subnets are locked first (lockNetworkIpam), which makes "read the
+// allocated set, pick the lowest free" safe on a PostgreSQL server with
+// several API processes.
+import { sql } from 'kysely';
 import { IpAddressAlreadyAllocated, IpAddressGenerationFailure, InvalidInput } from '../domain/errors.js';
 import type { AllocationStep, AnyOfStep, FixedIp, FixedIpPlan, SubnetForIpam } from '../domain/fixed-ips.js';
 import { cidrOf, formatIp, parseIp } from '../domain/ip.js';
@@ -9,53 +10,59 @@ import { type IpRange, pickFreeAddress } from '../domain/ipam.js';
 import { eui64InterfaceId } from '../domain/mac.js';
 import type { Tx } from '../db/transact.js';
 
-export async function loadSubnetsForIpam(tx: Tx, networkId: string): Promise<SubnetForIpam[]> {
+export interface NetworkIpam {
+  /** The network's subnets in creation order, as the planner wants them. */
+  readonly subnets: readonly SubnetForIpam[];
+  readonly pools: ReadonlyMap<string, readonly IpRange[]>;
+}
+
+/**
+ * Reads the network's subnets with their pools and locks them (in id order,
+ * so two writers cannot deadlock) until the transaction ends: from here to
+ * the insert of the allocations, no other writer can pick the same address.
+ */
+export async function lockNetworkIpam(tx: Tx, networkId: string): Promise<NetworkIpam> {
   const rows = await tx
     .selectFrom('subnets')
-    .select(['id', 'cidr', 'ipv6_address_mode'])
+    .select(['id', 'cidr', 'ipv6_address_mode', 'allocation_pools', 'created_at'])
     .where('network_id', '=', networkId)
-    .orderBy('created_at')
     .orderBy('id')
+    .forUpdate()
     .execute();
-  return rows.map((r) => ({ id: r.id, cidr: cidrOf(r.cidr), ipv6AddressMode: r.ipv6_address_mode }));
+  rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
+  return {
+    subnets: rows.map((r) => ({ id: r.id, cidr: cidrOf(r.cidr), ipv6AddressMode: r.ipv6_address_mode })),
+    pools: new Map(rows.map((r) => [r.id, r.allocation_pools.map((p) => ({ start: parseIp(p.start)!.value, end: parseIp(p.end)!.value }))])),
+  };
 }
 
-function subnetsOf(steps: FixedIpPlan['allocate']): string[] {
-  const ids = new Set<string>();
-  for (const step of steps) {
-    if (step.kind === 'any-of') step.subnets.forEach((s) => ids.add(s.id));
-    else ids.add(step.subnet.id);
-  }
-  return [...ids].sort();
-}
-
-export interface ApplyPlanInput {
-  readonly portId: string;
+export interface ChooseInput {
   readonly networkId: string;
   readonly mac: string;
   readonly plan: FixedIpPlan;
+  readonly ipam: NetworkIpam;
 }
 
-/** Releases, keeps and allocates as planned; returns the port's fixed_ips in order. */
-export async function applyFixedIpPlan(tx: Tx, input: ApplyPlanInput): Promise<FixedIp[]> {
-  const { portId, networkId, mac, plan } = input;
-  for (const gone of plan.release) {
-    await tx.deleteFrom('ip_allocations').where('subnet_id', '=', gone.subnet_id).where('ip_address', '=', gone.ip_address).execute();
-  }
-  const subnetIds = subnetsOf(plan.allocate);
-  const pools = new Map<string, IpRange[]>();
-  if (subnetIds.length > 0) {
-    const rows = await tx.selectFrom('subnets').select(['id', 'cidr', 'allocation_pools']).where('id', 'in', subnetIds).orderBy('id').forUpdate().execute();
-    for (const row of rows) {
-      pools.set(row.id, row.allocation_pools.map((p) => ({ start: parseIp(p.start)!.value, end: parseIp(p.end)!.value })));
-    }
-  }
+/**
+ * Picks the addresses the plan asks for, checking requested ones against what
+ * is allocated (released ones excepted), and returns the port's complete
+ * fixed_ips in order. Writing them is the caller's: a new port inserts them
+ * with the port itself (one statement), an update replaces them.
+ */
+export async function chooseFixedIps(tx: Tx, input: ChooseInput): Promise<FixedIp[]> {
+  const { networkId, mac, plan, ipam } = input;
   const allocatedBySubnet = new Map<string, Set<bigint>>();
   const allocated = async (subnetId: string): Promise<Set<bigint>> => {
     let set = allocatedBySubnet.get(subnetId);
     if (!set) {
-      const rows = await tx.selectFrom('ip_allocations').select('ip_address').where('subnet_id', '=', subnetId).execute();
-      set = new Set(rows.map((r) => parseIp(r.ip_address)!.value));
+      // One JSON value instead of a row per address (see db/json-rows.ts).
+      const { ips } = await tx
+        .selectFrom('ip_allocations')
+        .select(sql<string>`coalesce(json_agg(ip_address), '[]')::text`.as('ips'))
+        .where('subnet_id', '=', subnetId)
+        .executeTakeFirstOrThrow();
+      set = new Set((JSON.parse(ips) as string[]).map((ip) => parseIp(ip)!.value));
+      for (const gone of plan.release) if (gone.subnet_id === subnetId) set.delete(parseIp(gone.ip_address)!.value);
       allocatedBySubnet.set(subnetId, set);
     }
     return set;
@@ -87,7 +94,7 @@ export async function applyFixedIpPlan(tx: Tx, input: ApplyPlanInput): Promise<F
         const candidates = step.kind === 'any' ? [step.subnet] : step.subnets;
         for (const subnet of candidates) {
           const set = await allocated(subnet.id);
-          const value = pickFreeAddress(pools.get(subnet.id) ?? [], set);
+          const value = pickFreeAddress(ipam.pools.get(subnet.id) ?? [], set);
           if (value !== undefined) {
             set.add(value);
             return { subnet_id: subnet.id, ip_address: formatIp({ version: subnet.cidr.version, value }) };
@@ -100,15 +107,16 @@ export async function applyFixedIpPlan(tx: Tx, input: ApplyPlanInput): Promise<F
 
   const added: FixedIp[] = [];
   for (const step of plan.allocate) added.push(await take(step));
-  const all = [...plan.keep, ...added];
-  if (added.length > 0 || plan.release.length > 0) {
-    await tx.deleteFrom('ip_allocations').where('port_id', '=', portId).execute();
-    if (all.length > 0) {
-      await tx
-        .insertInto('ip_allocations')
-        .values(all.map((ip, position) => ({ port_id: portId, network_id: networkId, subnet_id: ip.subnet_id, ip_address: ip.ip_address, position })))
-        .execute();
-    }
-  }
-  return all;
+  return [...plan.keep, ...added];
+}
+
+/** The rows of ip_allocations for a port's fixed_ips, in order. */
+export function allocationRows(portId: string, networkId: string, fixedIps: readonly FixedIp[]) {
+  return fixedIps.map((ip, position) => ({ port_id: portId, network_id: networkId, subnet_id: ip.subnet_id, ip_address: ip.ip_address, position }));
+}
+
+/** Replaces a port's allocations (an update of fixed_ips). */
+export async function replaceAllocations(tx: Tx, portId: string, networkId: string, fixedIps: readonly FixedIp[]): Promise<void> {
+  await tx.deleteFrom('ip_allocations').where('port_id', '=', portId).execute();
+  if (fixedIps.length > 0) await tx.insertInto('ip_allocations').values(allocationRows(portId, networkId, fixedIps)).execute();
 }

@@ -1,12 +1,13 @@
 // Network use cases: create (with segment allocation), list, show, update,
 // delete. Every write is one transaction.
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { FlatNetworkInUse, InvalidInput, NetworkInUse, NetworkNotFound, NoNetworkAvailable, TunnelIdInUse } from '../domain/errors.js';
 import type { NetworkView } from '../domain/network.js';
 import { AUTO_DELETE_PORT_OWNERS } from '../domain/port.js';
 import type { Attrs } from '../domain/resource-spec.js';
 import { maxMtu, pickFreeVni, planSegment } from '../domain/segments.js';
-import { standardView } from '../domain/standard-attributes.js';
+import { formatTimestamp } from '../domain/standard-attributes.js';
+import { type JsonRow, selectAsJson } from '../db/json-rows.js';
 import type { NetworksTable } from '../db/schema.js';
 import { lockAllocation, transact, type Tx } from '../db/transact.js';
 import { owningProject, type RequestContext } from './context.js';
@@ -23,9 +24,16 @@ const SQL_FILTER_COLUMNS = {
   status: 'status',
 } as const;
 
-function toView(row: NetworkRow, subnets: readonly string[]): NetworkView {
+function toView(row: NetworkRow | JsonRow<NetworkRow>, subnets: readonly string[]): NetworkView {
   return {
-    ...standardView(row),
+    id: row.id,
+    project_id: row.project_id,
+    tenant_id: row.project_id,
+    description: row.description,
+    tags: row.tags,
+    created_at: formatTimestamp(row.created_at),
+    updated_at: formatTimestamp(row.updated_at),
+    revision_number: row.revision_number,
     name: row.name,
     admin_state_up: row.admin_state_up,
     status: row.status,
@@ -39,22 +47,12 @@ function toView(row: NetworkRow, subnets: readonly string[]): NetworkView {
   };
 }
 
-async function toViews(tx: Tx | ServiceDeps['db'], rows: readonly NetworkRow[]): Promise<NetworkView[]> {
-  if (rows.length === 0) return [];
-  const subnets = await tx
-    .selectFrom('subnets')
-    .select(['id', 'network_id'])
-    .where('network_id', 'in', rows.map((r) => r.id))
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  const byNetwork = new Map<string, string[]>();
-  for (const s of subnets) {
-    const list = byNetwork.get(s.network_id) ?? [];
-    list.push(s.id);
-    byNetwork.set(s.network_id, list);
-  }
-  return rows.map((row) => toView(row, byNetwork.get(row.id) ?? []));
+/** Networks with their subnet ids in one query (see db/json-rows.ts for why JSON). */
+async function selectNetworks(db: Tx | ServiceDeps['db'], filters: Filters): Promise<NetworkView[]> {
+  const subnetIds = sql<string[]>`(SELECT coalesce(json_agg(s.id ORDER BY s.created_at, s.id), '[]'::json) FROM subnets s WHERE s.network_id = networks.id)`;
+  const query = applySqlFilters(db.selectFrom('networks').selectAll('networks').select(subnetIds.as('subnets')), filters, SQL_FILTER_COLUMNS);
+  const rows = await selectAsJson<JsonRow<NetworkRow> & { subnets: string[] }>(db, query, sql`t.created_at, t.id`);
+  return rows.map((row) => toView(row, row.subnets));
 }
 
 export class NetworkService {
@@ -65,15 +63,13 @@ export class NetworkService {
   }
 
   async list(_ctx: RequestContext, filters: Filters): Promise<NetworkView[]> {
-    const query = applySqlFilters(this.#deps.db.selectFrom('networks').selectAll(), filters, SQL_FILTER_COLUMNS);
-    const rows = await query.orderBy('created_at').orderBy('id').execute();
-    return toViews(this.#deps.db, rows);
+    return selectNetworks(this.#deps.db, filters);
   }
 
   async get(_ctx: RequestContext, id: string): Promise<NetworkView> {
-    const row = await this.#deps.db.selectFrom('networks').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw new NetworkNotFound(id);
-    return (await toViews(this.#deps.db, [row]))[0]!;
+    const [view] = await selectNetworks(this.#deps.db, { id: [id] });
+    if (!view) throw new NetworkNotFound(id);
+    return view;
   }
 
   /** Creates one network or a bulk of them, all or nothing. */
@@ -81,7 +77,7 @@ export class NetworkService {
     return transact(this.#deps.db, async (tx) => {
       const rows: NetworkRow[] = [];
       for (const attrs of items) rows.push(await this.#insert(tx, ctx, attrs));
-      return toViews(tx, rows);
+      return rows.map((row) => toView(row, []));
     });
   }
 
@@ -167,7 +163,7 @@ export class NetworkService {
         const limit = maxMtu(row.network_type as 'vxlan' | 'flat', this.#deps.config.global_physnet_mtu);
         if ((attrs.mtu as number) > limit) throw new InvalidInput(`Requested MTU is too big, maximum is ${limit}`);
       }
-      const updated = await tx
+      await tx
         .updateTable('networks')
         .set({
           ...(attrs.name !== undefined && { name: attrs.name as string }),
@@ -180,9 +176,8 @@ export class NetworkService {
           revision_number: row.revision_number + 1,
         })
         .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return (await toViews(tx, [updated]))[0]!;
+        .execute();
+      return (await selectNetworks(tx, { id: [id] }))[0]!;
     });
   }
 

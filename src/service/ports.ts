@@ -1,18 +1,19 @@
 // Port use cases: MAC and fixed-IP allocation on create, replacement of
 // fixed_ips on update, list with the allocations joined in.
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { FixedIpRequest } from '../domain/attributes.js';
-import { MacAddressGenerationFailure, MacAddressInUse, NetworkNotFound, PortNotFound } from '../domain/errors.js';
+import { MacAddressInUse, NetworkNotFound, PortNotFound } from '../domain/errors.js';
 import { type FixedIp, planFixedIps } from '../domain/fixed-ips.js';
 import { generateMac } from '../domain/mac.js';
 import type { PortView } from '../domain/port.js';
 import type { Attrs } from '../domain/resource-spec.js';
-import { standardView } from '../domain/standard-attributes.js';
+import { formatTimestamp } from '../domain/standard-attributes.js';
+import { type JsonRow, selectAsJson } from '../db/json-rows.js';
 import type { PortsTable } from '../db/schema.js';
-import { transact, type Tx } from '../db/transact.js';
+import { isForeignKeyViolation, transact, type Tx } from '../db/transact.js';
 import { owningProject, type RequestContext } from './context.js';
 import type { Filters, ServiceDeps } from './deps.js';
-import { applyFixedIpPlan, loadSubnetsForIpam } from './ip-allocator.js';
+import { allocationRows, chooseFixedIps, lockNetworkIpam, replaceAllocations } from './ip-allocator.js';
 import { applySqlFilters } from './sql-filters.js';
 
 type PortRow = Selectable<PortsTable>;
@@ -30,11 +31,16 @@ const SQL_FILTER_COLUMNS = {
   'binding:host_id': 'ports.binding_host_id',
 } as const;
 
-const MAC_ATTEMPTS = 16;
-
-function toView(row: PortRow, fixedIps: readonly FixedIp[]): PortView {
+function toView(row: PortRow | JsonRow<PortRow>, fixedIps: readonly FixedIp[]): PortView {
   return {
-    ...standardView(row),
+    id: row.id,
+    project_id: row.project_id,
+    tenant_id: row.project_id,
+    description: row.description,
+    tags: row.tags,
+    created_at: formatTimestamp(row.created_at),
+    updated_at: formatTimestamp(row.updated_at),
+    revision_number: row.revision_number,
     name: row.name,
     network_id: row.network_id,
     admin_state_up: row.admin_state_up,
@@ -51,16 +57,6 @@ function toView(row: PortRow, fixedIps: readonly FixedIp[]): PortView {
   };
 }
 
-function groupAllocations(rows: readonly { port_id: string; subnet_id: string; ip_address: string }[]): Map<string, FixedIp[]> {
-  const byPort = new Map<string, FixedIp[]>();
-  for (const r of rows) {
-    const list = byPort.get(r.port_id) ?? [];
-    list.push({ subnet_id: r.subnet_id, ip_address: r.ip_address });
-    byPort.set(r.port_id, list);
-  }
-  return byPort;
-}
-
 export class PortService {
   readonly #deps: ServiceDeps;
 
@@ -69,39 +65,22 @@ export class PortService {
   }
 
   async list(_ctx: RequestContext, filters: Filters): Promise<PortView[]> {
-    const { db } = this.#deps;
-    const rows = await applySqlFilters(db.selectFrom('ports').selectAll('ports'), filters, SQL_FILTER_COLUMNS)
-      .orderBy('ports.created_at')
-      .orderBy('ports.id')
-      .execute();
-    if (rows.length === 0) return [];
-    const allocations = await applySqlFilters(
-      db.selectFrom('ip_allocations').innerJoin('ports', 'ports.id', 'ip_allocations.port_id'),
-      filters,
-      SQL_FILTER_COLUMNS,
-    )
-      .select(['ip_allocations.port_id', 'ip_allocations.subnet_id', 'ip_allocations.ip_address'])
-      .orderBy('ip_allocations.port_id')
-      .orderBy('ip_allocations.position')
-      .execute();
-    const byPort = groupAllocations(allocations);
-    return rows.map((row) => toView(row, byPort.get(row.id) ?? []));
+    return this.#select(this.#deps.db, filters);
   }
 
   async get(_ctx: RequestContext, id: string): Promise<PortView> {
-    return this.#load(this.#deps.db, id);
+    const [view] = await this.#select(this.#deps.db, { id: [id] });
+    if (!view) throw new PortNotFound(id);
+    return view;
   }
 
-  async #load(tx: Tx | ServiceDeps['db'], id: string): Promise<PortView> {
-    const row = await tx.selectFrom('ports').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw new PortNotFound(id);
-    const allocations = await tx
-      .selectFrom('ip_allocations')
-      .select(['port_id', 'subnet_id', 'ip_address'])
-      .where('port_id', '=', id)
-      .orderBy('position')
-      .execute();
-    return toView(row, groupAllocations(allocations).get(id) ?? []);
+  /** Ports with their fixed IPs in one query (see db/json-rows.ts for why JSON). */
+  async #select(db: Tx | ServiceDeps['db'], filters: Filters): Promise<PortView[]> {
+    const fixedIps = sql<FixedIp[]>`(SELECT coalesce(json_agg(json_build_object('subnet_id', a.subnet_id, 'ip_address', a.ip_address) ORDER BY a.position), '[]'::json)
+      FROM ip_allocations a WHERE a.port_id = ports.id)`;
+    const query = applySqlFilters(db.selectFrom('ports').selectAll('ports').select(fixedIps.as('fixed_ips')), filters, SQL_FILTER_COLUMNS);
+    const rows = await selectAsJson<JsonRow<PortRow> & { fixed_ips: FixedIp[] }>(db, query, sql`t.created_at, t.id`);
+    return rows.map((row) => toView(row, row.fixed_ips));
   }
 
   async create(ctx: RequestContext, items: readonly Attrs[]): Promise<PortView[]> {
@@ -114,53 +93,64 @@ export class PortService {
 
   async #insert(tx: Tx, ctx: RequestContext, attrs: Attrs): Promise<PortView> {
     const networkId = attrs.network_id as string;
-    const network = await tx.selectFrom('networks').select('id').where('id', '=', networkId).executeTakeFirst();
-    if (!network) throw new NetworkNotFound(networkId);
     const mac = await this.#chooseMac(tx, networkId, attrs.mac_address as string | undefined);
-    const subnets = await loadSubnetsForIpam(tx, networkId);
-    const plan = planFixedIps(networkId, subnets, attrs.fixed_ips as FixedIpRequest[] | undefined, []);
+    const ipam = await lockNetworkIpam(tx, networkId);
+    const plan = planFixedIps(networkId, ipam.subnets, attrs.fixed_ips as FixedIpRequest[] | undefined, []);
+    const fixedIps = await chooseFixedIps(tx, { networkId, mac, plan, ipam });
     const now = this.#deps.clock();
-    const row = await tx
-      .insertInto('ports')
-      .values({
-        id: this.#deps.newId(),
-        project_id: owningProject(ctx, attrs.project_id),
-        network_id: networkId,
-        name: (attrs.name as string | undefined) ?? '',
-        description: (attrs.description as string | undefined) ?? '',
-        tags: JSON.stringify([]),
-        admin_state_up: (attrs.admin_state_up as boolean | undefined) ?? true,
-        status: 'DOWN',
-        mac_address: mac,
-        device_id: (attrs.device_id as string | undefined) ?? '',
-        device_owner: (attrs.device_owner as string | undefined) ?? '',
-        binding_host_id: (attrs['binding:host_id'] as string | undefined) ?? '',
-        binding_profile: JSON.stringify(attrs['binding:profile'] ?? {}),
-        binding_vnic_type: (attrs['binding:vnic_type'] as string | undefined) ?? 'normal',
-        binding_vif_type: 'unbound',
-        binding_vif_details: JSON.stringify({}),
-        created_at: now,
-        updated_at: now,
-        revision_number: 1,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const fixedIps = await applyFixedIpPlan(tx, { portId: row.id, networkId, mac, plan });
+    const row: PortRow = {
+      id: this.#deps.newId(),
+      project_id: owningProject(ctx, attrs.project_id),
+      network_id: networkId,
+      name: (attrs.name as string | undefined) ?? '',
+      description: (attrs.description as string | undefined) ?? '',
+      tags: [],
+      admin_state_up: (attrs.admin_state_up as boolean | undefined) ?? true,
+      status: 'DOWN',
+      mac_address: mac,
+      device_id: (attrs.device_id as string | undefined) ?? '',
+      device_owner: (attrs.device_owner as string | undefined) ?? '',
+      binding_host_id: (attrs['binding:host_id'] as string | undefined) ?? '',
+      binding_profile: (attrs['binding:profile'] as Record<string, unknown> | undefined) ?? {},
+      binding_vnic_type: (attrs['binding:vnic_type'] as string | undefined) ?? 'normal',
+      binding_vif_type: 'unbound',
+      binding_vif_details: {},
+      created_at: now,
+      updated_at: now,
+      revision_number: 1,
+    };
+    const values = {
+      ...row,
+      tags: JSON.stringify(row.tags),
+      binding_profile: JSON.stringify(row.binding_profile),
+      binding_vif_details: JSON.stringify(row.binding_vif_details),
+    };
+    // Port and allocations in one statement: each statement is a round trip
+    // into PGlite, the largest cost of a port create. The network is not
+    // looked up first either: its absence shows as a foreign key violation.
+    const insert =
+      fixedIps.length === 0
+        ? tx.insertInto('ports').values(values)
+        : tx
+            .with('port', (db) => db.insertInto('ports').values(values).returning('id'))
+            .insertInto('ip_allocations')
+            .values(allocationRows(row.id, networkId, fixedIps));
+    await insert.execute().catch((err: unknown) => {
+      throw isForeignKeyViolation(err) ? new NetworkNotFound(networkId) : err;
+    });
     return toView(row, fixedIps);
   }
 
+  /**
+   * A requested MAC must be free on the network. A generated one is not
+   * looked up: a collision (one in 16 million per port) hits the unique index,
+   * and transact() re-runs the transaction with a new random MAC.
+   */
   async #chooseMac(tx: Tx, networkId: string, requested: string | undefined): Promise<string> {
-    const inUse = async (mac: string) =>
-      (await tx.selectFrom('ports').select('id').where('network_id', '=', networkId).where('mac_address', '=', mac).executeTakeFirst()) !== undefined;
-    if (requested !== undefined) {
-      if (await inUse(requested)) throw new MacAddressInUse(networkId, requested);
-      return requested;
-    }
-    for (let attempt = 0; attempt < MAC_ATTEMPTS; attempt++) {
-      const mac = generateMac(this.#deps.config.base_mac, this.#deps.randomByte);
-      if (!(await inUse(mac))) return mac;
-    }
-    throw new MacAddressGenerationFailure(networkId);
+    if (requested === undefined) return generateMac(this.#deps.config.base_mac, this.#deps.randomByte);
+    const taken = await tx.selectFrom('ports').select('id').where('network_id', '=', networkId).where('mac_address', '=', requested).executeTakeFirst();
+    if (taken) throw new MacAddressInUse(networkId, requested);
+    return requested;
   }
 
   async update(_ctx: RequestContext, id: string, attrs: Attrs): Promise<PortView> {
@@ -171,9 +161,10 @@ export class PortService {
       if (mac !== undefined && mac !== row.mac_address) await this.#chooseMac(tx, row.network_id, mac);
       if (attrs.fixed_ips !== undefined) {
         const current = await tx.selectFrom('ip_allocations').select(['subnet_id', 'ip_address']).where('port_id', '=', id).orderBy('position').execute();
-        const subnets = await loadSubnetsForIpam(tx, row.network_id);
-        const plan = planFixedIps(row.network_id, subnets, attrs.fixed_ips as FixedIpRequest[], current);
-        await applyFixedIpPlan(tx, { portId: id, networkId: row.network_id, mac: mac ?? row.mac_address, plan });
+        const ipam = await lockNetworkIpam(tx, row.network_id);
+        const plan = planFixedIps(row.network_id, ipam.subnets, attrs.fixed_ips as FixedIpRequest[], current);
+        const fixedIps = await chooseFixedIps(tx, { networkId: row.network_id, mac: mac ?? row.mac_address, plan, ipam });
+        await replaceAllocations(tx, id, row.network_id, fixedIps);
       }
       await tx
         .updateTable('ports')
@@ -192,7 +183,8 @@ export class PortService {
         })
         .where('id', '=', id)
         .execute();
-      return this.#load(tx, id);
+      const [view] = await this.#select(tx, { id: [id] });
+      return view!;
     });
   }
 

@@ -1,14 +1,15 @@
 // Subnet use cases. The pure rules (gateway, pools, overlap) live in
 // domain/ipam.ts and domain/ip.ts; this file reads and writes the rows.
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { HostRoute } from '../domain/attributes.js';
 import { InvalidInput, NetworkNotFound, SubnetInUse, SubnetNotFound } from '../domain/errors.js';
 import { type Cidr, cidrLast, cidrOf, cidrsOverlap, formatIp, type IpAddress, parseCidr, parseIp } from '../domain/ip.js';
 import { type AllocationPool, defaultGateway, defaultPools, toAllocationPools, validatePools } from '../domain/ipam.js';
 import { AUTO_DELETE_PORT_OWNERS } from '../domain/port.js';
 import type { Attrs } from '../domain/resource-spec.js';
-import { standardView } from '../domain/standard-attributes.js';
+import { formatTimestamp } from '../domain/standard-attributes.js';
 import type { Ipv6Mode, SubnetView } from '../domain/subnet.js';
+import { type JsonRow, selectAsJson } from '../db/json-rows.js';
 import type { SubnetsTable } from '../db/schema.js';
 import { transact, type Tx } from '../db/transact.js';
 import { owningProject, type RequestContext } from './context.js';
@@ -26,9 +27,16 @@ const SQL_FILTER_COLUMNS = {
   cidr: 'cidr',
 } as const;
 
-export function subnetView(row: SubnetRow): SubnetView {
+export function subnetView(row: SubnetRow | JsonRow<SubnetRow>): SubnetView {
   return {
-    ...standardView(row),
+    id: row.id,
+    project_id: row.project_id,
+    tenant_id: row.project_id,
+    description: row.description,
+    tags: row.tags,
+    created_at: formatTimestamp(row.created_at),
+    updated_at: formatTimestamp(row.updated_at),
+    revision_number: row.revision_number,
     name: row.name,
     network_id: row.network_id,
     ip_version: row.ip_version as 4 | 6,
@@ -97,7 +105,7 @@ export class SubnetService {
 
   async list(_ctx: RequestContext, filters: Filters): Promise<SubnetView[]> {
     const query = applySqlFilters(this.#deps.db.selectFrom('subnets').selectAll(), filters, SQL_FILTER_COLUMNS);
-    const rows = await query.orderBy('created_at').orderBy('id').execute();
+    const rows = await selectAsJson<JsonRow<SubnetRow>>(this.#deps.db, query, sql`t.created_at, t.id`);
     return rows.map(subnetView);
   }
 

@@ -12,12 +12,12 @@ import { HANET_BIN, type ServerProcess, startServerProcess } from '../support/se
 const statePath = mkdtempSync(join(tmpdir(), 'hanet-durability-'));
 let server: ServerProcess | undefined;
 after(async () => {
-  await server?.stop('SIGKILL');
+  await server?.kill();
   rmSync(statePath, { recursive: true, force: true });
 });
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${server!.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(new URL(path, server!.url), { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -33,7 +33,7 @@ describe('durability on PGlite', () => {
       assert.equal(res.status, 201);
       acknowledged.push(res.body.port.id);
     }
-    await server.stop('SIGTERM');
+    await server.stop();
     assert.ok(!existsSync(join(statePath, 'db.lock')), 'a clean stop releases the lock');
 
     server = await startServerProcess({ statePath });
@@ -42,7 +42,7 @@ describe('durability on PGlite', () => {
       const res = await call('POST', '/v2.0/ports', { port: { network_id: net.id, name: `p${i}` } });
       acknowledged.push(res.body.port.id);
     }
-    await server.stop('SIGKILL');
+    await server.kill();
     assert.ok(existsSync(join(statePath, 'db', 'postmaster.pid')), 'kill -9 leaves the stale postmaster.pid behind');
 
     server = await startServerProcess({ statePath });

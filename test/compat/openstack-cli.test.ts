@@ -24,7 +24,7 @@ after(async () => {
 
 /** Runs `openstack ARGS` against the server; returns stdout, or throws with stderr. */
 async function openstack(...args: string[]): Promise<string> {
-  const { stdout } = await run('/usr/bin/openstack', ['--os-auth-type', 'none', '--os-endpoint', server.url, ...args], { timeout: 60_000 });
+  const { stdout } = await run('/usr/bin/openstack', ['--os-auth-type', 'none', '--os-endpoint', server.url.origin, ...args], { timeout: 60_000 });
   return stdout;
 }
 
@@ -119,7 +119,7 @@ describe('openstack CLI, seed 000 first steps', () => {
 
 describe('legacy neutron CLI', () => {
   async function neutron(...args: string[]): Promise<string> {
-    const env = { ...process.env, OS_AUTH_TYPE: 'none', OS_ENDPOINT: server.url };
+    const env = { ...process.env, OS_AUTH_TYPE: 'none', OS_ENDPOINT: server.url.origin };
     const { stdout } = await run('/usr/bin/neutron', args, { env, timeout: 60_000 });
     return stdout;
   }
