@@ -14,7 +14,8 @@ if [ "${HANET_TEST_POSTGRES:-1}" != "0" ]; then
   port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
   url=$(bash scripts/postgres.sh start "$pgdir" "$port")
   echo "API suite on PostgreSQL ($url)"
-  # durability.test.js is about PGlite's own data directory, so it is not repeated here.
+  # The in-process API suites; durability and agent-watch run a real server on
+  # its embedded PGlite, so they are not repeated here.
   HANET_TEST_POSTGRES_URL=$url node --test --test-concurrency=2 \
-    dist/test/api/networks-subnets.test.js dist/test/api/ports.test.js dist/test/api/protocol.test.js
+    $(find dist/test/api -name '*.test.js' ! -name 'durability.test.js' ! -name 'agent-watch.test.js' | sort)
 fi

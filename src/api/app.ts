@@ -2,32 +2,57 @@
 // socket of its own, so tests drive it in-process with app.request().
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import { ExtensionNotFound, HTTPMethodNotAllowed, HTTPNotFound, NetworkNotFound, PortNotFound, SubnetNotFound } from '../domain/errors.js';
+import { registerAgentApi } from '../agent-api/app.js';
+import { AGENT_SPEC } from '../domain/agent.js';
+import { AgentNotFound, ExtensionNotFound, FloatingIPNotFound, HTTPMethodNotAllowed, HTTPNotFound, NetworkNotFound, PortNotFound, RouterNotFound, SubnetNotFound } from '../domain/errors.js';
+import { FLOATINGIP_SPEC } from '../domain/floatingip.js';
 import { NETWORK_SPEC } from '../domain/network.js';
 import { PORT_SPEC } from '../domain/port.js';
+import { ROUTER_SPEC } from '../domain/router.js';
 import { SUBNET_SPEC } from '../domain/subnet.js';
 import type { Logger } from '../log.js';
+import type { AgentService } from '../service/agents.js';
+import type { ChangeFeed } from '../service/change-feed.js';
 import type { RequestContext } from '../service/context.js';
+import type { ServiceDeps } from '../service/deps.js';
+import type { DhcpScheduling } from '../service/dhcp-scheduling.js';
+import type { FloatingIpService } from '../service/floatingips.js';
+import type { HaReportService } from '../service/ha-reports.js';
+import type { L3Scheduling } from '../service/l3-scheduling.js';
 import type { NetworkService } from '../service/networks.js';
 import type { PortService } from '../service/ports.js';
+import type { RouterInterfaceService } from '../service/router-interfaces.js';
+import type { RouterService } from '../service/routers.js';
 import type { SubnetService } from '../service/subnets.js';
 import type { TagService } from '../service/tags.js';
 import { registerCollection } from './collection-routes.js';
 import type { ApiEnv } from './env.js';
 import { createErrorHandler } from './error-handler.js';
 import { EXTENSIONS } from './extensions.js';
+import { registerL3Routes } from './l3-routes.js';
 
 export interface ApiDeps {
+  readonly deps: ServiceDeps;
   readonly log: Logger;
   readonly networks: NetworkService;
   readonly subnets: SubnetService;
   readonly ports: PortService;
+  readonly routers: RouterService;
+  readonly interfaces: RouterInterfaceService;
+  readonly floatingips: FloatingIpService;
+  readonly agents: AgentService;
+  readonly l3: L3Scheduling;
+  readonly dhcp: DhcpScheduling;
+  readonly haReports: HaReportService;
+  readonly changes: ChangeFeed;
   readonly tags: TagService;
+  /** The shared secret of the agent protocol (empty: every agent call is refused). */
+  readonly agentToken: string;
   /** Builds the caller's context from the request (noauth: always admin). */
   readonly authenticate: (req: Request) => Promise<Omit<RequestContext, 'requestId'>>;
 }
 
-const RESOURCES = [NETWORK_SPEC, SUBNET_SPEC, PORT_SPEC];
+const RESOURCES = [NETWORK_SPEC, SUBNET_SPEC, PORT_SPEC, ROUTER_SPEC, FLOATINGIP_SPEC, AGENT_SPEC];
 
 function origin(url: string): string {
   return new URL(url).origin;
@@ -73,9 +98,14 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   registerCollection(app, deps.tags, { spec: NETWORK_SPEC, notFound: (id) => new NetworkNotFound(id), service: deps.networks, taggedAs: 'networks' });
   registerCollection(app, deps.tags, { spec: SUBNET_SPEC, notFound: (id) => new SubnetNotFound(id), service: deps.subnets, taggedAs: 'subnets' });
   registerCollection(app, deps.tags, { spec: PORT_SPEC, notFound: (id) => new PortNotFound(id), service: deps.ports, taggedAs: 'ports' });
+  registerL3Routes(app, deps);
+  registerCollection(app, deps.tags, { spec: ROUTER_SPEC, notFound: (id) => new RouterNotFound(id), service: deps.routers, taggedAs: 'routers' });
+  registerCollection(app, deps.tags, { spec: FLOATINGIP_SPEC, notFound: (id) => new FloatingIPNotFound(id), service: deps.floatingips, taggedAs: 'floatingips' });
+  registerCollection(app, deps.tags, { spec: AGENT_SPEC, notFound: (id) => new AgentNotFound(id), service: deps.agents });
+  registerAgentApi(app, { deps: deps.deps, log: deps.log, token: deps.agentToken, agents: deps.agents, l3: deps.l3, dhcp: deps.dhcp, haReports: deps.haReports, changes: deps.changes });
 
   // A known path with an unsupported method is a 405, as in Neutron.
-  app.all('/v2.0/:collection{(networks|subnets|ports)}/:id?', (c) => {
+  app.all('/v2.0/:collection{(networks|subnets|ports|routers|floatingips|agents)}/:id?', (c) => {
     throw new HTTPMethodNotAllowed(c.req.method);
   });
 

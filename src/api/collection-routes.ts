@@ -1,7 +1,7 @@
 // The five routes of a Neutron collection (list, show, create incl. bulk,
 // update, delete) and its /tags routes, wired once for every resource.
 import type { Context, Hono } from 'hono';
-import { type NotFound, TagNotFound } from '../domain/errors.js';
+import { HTTPMethodNotAllowed, type NotFound, TagNotFound } from '../domain/errors.js';
 import { type Attrs, parseCreateBody, parseUpdateBody, type ResourceSpec } from '../domain/resource-spec.js';
 import type { RequestContext } from '../service/context.js';
 import type { Filters } from '../service/deps.js';
@@ -13,7 +13,8 @@ import { readJsonBody } from './read-body.js';
 export interface CollectionService<V extends { readonly id: string }> {
   list(ctx: RequestContext, filters: Filters): Promise<V[]>;
   get(ctx: RequestContext, id: string): Promise<V>;
-  create(ctx: RequestContext, items: readonly Attrs[]): Promise<V[]>;
+  /** Absent for resources made otherwise (agents register): POST answers 405. */
+  create?(ctx: RequestContext, items: readonly Attrs[]): Promise<V[]>;
   update(ctx: RequestContext, id: string, attrs: Attrs): Promise<V>;
   remove(ctx: RequestContext, id: string): Promise<void>;
 }
@@ -45,8 +46,9 @@ export function registerCollection<V extends { readonly id: string }>(app: Hono<
   });
 
   app.post(base, async (c) => {
+    if (!col.service.create) throw new HTTPMethodNotAllowed('POST');
     const { items, bulk } = parseCreateBody(col.spec, await readJsonBody(c));
-    const created = await col.service.create(c.get('ctx'), items);
+    const created = await col.service.create!(c.get('ctx'), items);
     return c.json(bulk ? { [plural]: created } : { [singular]: created[0] }, 201);
   });
 

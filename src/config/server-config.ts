@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import ini from 'ini';
 import { z } from 'zod';
-import { parseIp } from '../domain/ip.js';
+import { parseCidr, parseIp } from '../domain/ip.js';
 
 const boolean = z.preprocess((v) => {
   if (typeof v !== 'string') return v;
@@ -41,6 +41,13 @@ const vniRanges = z.string().transform((text, ctx) => {
   return ranges;
 });
 
+const count = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0);
+const seconds = z.coerce.number({ error: 'must be a number of seconds' }).min(0);
+const ipv4Cidr = z.string().refine((v) => {
+  const parsed = parseCidr(v);
+  return parsed.ok && parsed.cidr.version === 4 && parsed.cidr.prefix <= 30;
+}, 'must be an IPv4 network such as 169.254.192.0/18');
+
 const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
 const connection = z
@@ -72,6 +79,21 @@ export const SERVER_OPTIONS = {
     default: '1500',
     help: 'MTU of the physical network; VXLAN networks get 50 bytes less',
   },
+  l3_ha: { section: 'DEFAULT', schema: boolean, default: 'true', help: 'routers are HA unless created with ha=false' },
+  l3_ha_net_cidr: { section: 'DEFAULT', schema: ipv4Cidr, default: '169.254.192.0/18', help: "CIDR of each project's HA network" },
+  max_l3_agents_per_router: { section: 'DEFAULT', schema: count, default: '3', help: 'replicas of an HA router (0 = every L3 agent)' },
+  min_l3_agents_per_router: { section: 'DEFAULT', schema: count, default: '2', help: 'fewer alive L3 agents than this refuses an HA router (0 = no minimum)' },
+  dhcp_agents_per_network: { section: 'DEFAULT', schema: count.min(1), default: '1', help: 'DHCP agents serving each network' },
+  agent_down_time: { section: 'DEFAULT', schema: seconds, default: '15', help: 'seconds without a heartbeat before an agent is dead' },
+  ha_replace_dead_agent_after: {
+    section: 'DEFAULT',
+    schema: seconds,
+    default: '60',
+    help: 'seconds an L3 agent stays dead before its HA routers get a replacement replica (0 = never)',
+  },
+  dhcp_failover_after: { section: 'DEFAULT', schema: seconds, default: '30', help: 'seconds a DHCP agent stays dead before its networks move (0 = never)' },
+  agent_token: { section: 'DEFAULT', schema: z.string(), default: '', help: 'shared secret agents present; empty refuses every agent' },
+  agent_socket: { section: 'DEFAULT', schema: z.string(), default: '', help: 'unix socket for agents (default <state_path>/agent.sock; "none" to disable)' },
   connection: { section: 'database', schema: connection, default: '', help: 'empty for PGlite in <state_path>/db, or a postgresql:// URL' },
   vni_ranges: { section: 'ml2_type_vxlan', schema: vniRanges, default: '1:65535', help: 'VXLAN VNIs for tenant networks' },
   flat_networks: { section: 'ml2_type_flat', schema: list, default: '*', help: "physical networks allowed for flat networks ('*' = any)" },

@@ -16,6 +16,8 @@ export type Db = Kysely<Database>;
 export interface OpenedDatabase {
   readonly db: Db;
   readonly kind: 'pglite' | 'postgresql';
+  /** LISTEN on a channel; the returned function stops listening. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,15 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
     await db.destroy();
     throw err;
   }
-  return { db, kind: 'postgresql', close: () => db.destroy() };
+  // A dedicated connection for LISTEN: pooled ones come and go.
+  const listen = async (channel: string, onNotify: () => void) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    client.on('notification', (msg) => msg.channel === channel && onNotify());
+    await client.query(`LISTEN ${channel}`);
+    return () => client.end();
+  };
+  return { db, kind: 'postgresql', listen, close: () => db.destroy() };
 }
 
 async function openPGlite(dataDir: string | undefined): Promise<OpenedDatabase> {
@@ -60,6 +70,7 @@ async function openPGlite(dataDir: string | undefined): Promise<OpenedDatabase> 
     return {
       db,
       kind: 'pglite',
+      listen: async (channel, onNotify) => pglite.listen(channel, () => onNotify()),
       close: async () => {
         await db.destroy();
         lock?.release();

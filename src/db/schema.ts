@@ -69,10 +69,85 @@ export interface MetaTable {
   value: string;
 }
 
+export interface AgentsTable {
+  id: string;
+  agent_type: string;
+  binary: string;
+  topic: string;
+  host: string;
+  admin_state_up: boolean;
+  availability_zone: string | null;
+  configurations: Json<Record<string, unknown>>;
+  description: Generated<string>;
+  created_at: Timestamp;
+  started_at: Timestamp;
+  heartbeat_at: Timestamp;
+}
+
+export interface RoutersTable extends StandardColumns {
+  name: string;
+  admin_state_up: boolean;
+  status: string;
+  ha: boolean;
+  enable_snat: Generated<boolean>;
+  routes: Json<{ destination: string; nexthop: string }[]>;
+}
+
+export type RouterPortType = 'interface' | 'gateway' | 'ha';
+
+export interface RouterPortsTable {
+  port_id: string;
+  router_id: string;
+  port_type: RouterPortType;
+}
+
+export interface HaNetworksTable {
+  project_id: string;
+  network_id: string;
+}
+
+export interface HaVridsTable {
+  network_id: string;
+  vr_id: number;
+  router_id: string;
+}
+
+export interface L3BindingsTable {
+  router_id: string;
+  agent_id: string;
+  ha_port_id: string | null;
+  state: Generated<string>;
+  created_at: Timestamp;
+}
+
+export interface DhcpBindingsTable {
+  network_id: string;
+  agent_id: string;
+  created_at: Timestamp;
+}
+
+export interface FloatingIpsTable extends StandardColumns {
+  floating_network_id: string;
+  floating_port_id: string;
+  floating_ip_address: string;
+  port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  status: string;
+}
+
 export interface Database {
   hanet_meta: MetaTable;
   networks: NetworksTable;
   subnets: SubnetsTable;
   ports: PortsTable;
   ip_allocations: IpAllocationsTable;
+  agents: AgentsTable;
+  routers: RoutersTable;
+  router_ports: RouterPortsTable;
+  ha_networks: HaNetworksTable;
+  ha_vrids: HaVridsTable;
+  l3_bindings: L3BindingsTable;
+  dhcp_bindings: DhcpBindingsTable;
+  floatingips: FloatingIpsTable;
 }

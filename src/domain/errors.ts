@@ -190,6 +190,160 @@ export class TunnelIdInUse extends InUse {
   }
 }
 
+export class RouterNotFound extends NotFound {
+  constructor(routerId: string) {
+    super(`Router ${routerId} could not be found.`);
+  }
+}
+
+export class FloatingIPNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Floating IP ${id} could not be found`);
+  }
+}
+
+export class AgentNotFound extends NotFound {
+  constructor(id: string) {
+    super(`Agent ${id} could not be found.`);
+  }
+}
+
+export class InvalidL3Agent extends NotFound {
+  constructor(id: string) {
+    super(`Agent ${id} is not a L3 Agent or has been disabled`);
+  }
+}
+
+export class InvalidDHCPAgent extends NotFound {
+  constructor(id: string) {
+    super(`Agent ${id} is not a valid DHCP Agent or has been disabled`);
+  }
+}
+
+export class RouterInterfaceNotFound extends NotFound {
+  constructor(routerId: string, portId: string) {
+    super(`Router ${routerId} does not have an interface with id ${portId}`);
+  }
+}
+
+export class RouterInterfaceNotFoundForSubnet extends NotFound {
+  constructor(routerId: string, subnetId: string) {
+    super(`Router ${routerId} has no interface on subnet ${subnetId}`);
+  }
+}
+
+export class ExternalGatewayForFloatingIPNotFound extends NotFound {
+  constructor(subnetId: string, externalNetworkId: string, portId: string) {
+    super(
+      `External network ${externalNetworkId} is not reachable from subnet ${subnetId}. ` +
+        `Therefore, cannot associate Port ${portId} with a Floating IP.`,
+    );
+  }
+}
+
+export class RouterInUse extends InUse {
+  constructor(routerId: string, reason: string) {
+    super(`Router ${routerId} ${reason}`);
+  }
+}
+
+export class L3PortInUse extends InUse {
+  constructor(portId: string, owner: string) {
+    super(`Port ${portId} has owner ${owner} and therefore cannot be deleted directly via the port API.`);
+  }
+}
+
+export class PortInUse extends InUse {
+  constructor(netId: string, portId: string, deviceId: string) {
+    super(`Unable to complete operation on port ${portId} for network ${netId}. Port already has an attached device ${deviceId}.`);
+  }
+}
+
+export class RouterInterfaceInUseByRoute extends InUse {
+  constructor(routerId: string, subnetId: string) {
+    super(`Router interface for subnet ${subnetId} on router ${routerId} cannot be deleted, as it is required by one or more routes.`);
+  }
+}
+
+export class RouterInterfaceInUseByFloatingIP extends InUse {
+  constructor(routerId: string, subnetId: string) {
+    super(`Router interface for subnet ${subnetId} on router ${routerId} cannot be deleted, as it is required by one or more floating IPs.`);
+  }
+}
+
+export class RouterExternalGatewayInUseByFloatingIp extends InUse {
+  constructor(routerId: string, netId: string) {
+    super(`Gateway cannot be updated for router ${routerId}, since a gateway to external network ${netId} is required by one or more floating IPs.`);
+  }
+}
+
+export class FloatingIPPortAlreadyAssociated extends InUse {
+  constructor(fip: { address: string; id: string }, portId: string, fixedIp: string, netId: string) {
+    super(
+      `Cannot associate floating IP ${fip.address} (${fip.id}) with port ${portId} using fixed IP ${fixedIp}, ` +
+        `as that fixed IP already has a floating IP on external network ${netId}.`,
+    );
+  }
+}
+
+export class ExternalIpAddressExhausted extends NeutronError {
+  readonly status = 400;
+  constructor(netId: string) {
+    super(`Unable to find any IP address on external network ${netId}.`);
+  }
+}
+
+export class RouterHostedByL3Agent extends Conflict {
+  constructor(routerId: string, agentId: string) {
+    super(`The router ${routerId} has been already hosted by the L3 Agent ${agentId}.`);
+  }
+}
+
+export class RouterNotHostedByL3Agent extends Conflict {
+  constructor(routerId: string, agentId: string) {
+    super(`The router ${routerId} is not hosted by L3 agent ${agentId}.`);
+  }
+}
+
+export class NetworkHostedByDHCPAgent extends Conflict {
+  constructor(networkId: string, agentId: string) {
+    super(`The network ${networkId} has been already hosted by the DHCP Agent ${agentId}.`);
+  }
+}
+
+export class NetworkNotHostedByDhcpAgent extends Conflict {
+  constructor(networkId: string, agentId: string) {
+    super(`The network ${networkId} is not hosted by the DHCP agent ${agentId}.`);
+  }
+}
+
+export class HANotEnoughAvailableAgents extends Conflict {
+  constructor(minimum: number, available: number) {
+    super(`Not enough l3 agents available to ensure HA. Minimum required ${minimum}, available ${available}.`);
+  }
+}
+
+export class NoVRIDAvailable extends Conflict {
+  constructor() {
+    super('No more Virtual Router Identifier (VRID) available when creating router. The limit of number of HA Routers per project is 254.');
+  }
+}
+
+export class InvalidRoutes extends NeutronError {
+  readonly status = 400;
+  constructor(routes: string, reason: string) {
+    super(`Invalid format for routes: ${routes}, ${reason}`);
+  }
+}
+
+/** The agent API's answer to a missing or wrong agent token. */
+export class NotAuthenticated extends NeutronError {
+  readonly status = 401;
+  constructor() {
+    super('Authentication required');
+  }
+}
+
 export class ServiceUnavailable extends NeutronError {
   readonly status = 503;
 }
@@ -225,4 +379,28 @@ export const ERROR_TYPES = [
   FlatNetworkInUse,
   TunnelIdInUse,
   ServiceUnavailable,
+  RouterNotFound,
+  FloatingIPNotFound,
+  AgentNotFound,
+  InvalidL3Agent,
+  InvalidDHCPAgent,
+  RouterInterfaceNotFound,
+  RouterInterfaceNotFoundForSubnet,
+  ExternalGatewayForFloatingIPNotFound,
+  RouterInUse,
+  L3PortInUse,
+  PortInUse,
+  RouterInterfaceInUseByRoute,
+  RouterInterfaceInUseByFloatingIP,
+  RouterExternalGatewayInUseByFloatingIp,
+  FloatingIPPortAlreadyAssociated,
+  ExternalIpAddressExhausted,
+  RouterHostedByL3Agent,
+  RouterNotHostedByL3Agent,
+  NetworkHostedByDHCPAgent,
+  NetworkNotHostedByDhcpAgent,
+  HANotEnoughAvailableAgents,
+  NoVRIDAvailable,
+  InvalidRoutes,
+  NotAuthenticated,
 ].map((cls) => cls.name);

@@ -7,10 +7,19 @@ import type { ApiEnv } from '../api/env.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
+import { AgentService } from '../service/agents.js';
+import { ChangeFeed } from '../service/change-feed.js';
 import type { ServiceDeps } from '../service/deps.js';
+import { DhcpScheduling } from '../service/dhcp-scheduling.js';
+import { FloatingIpService } from '../service/floatingips.js';
+import { HaReportService } from '../service/ha-reports.js';
+import { Healer } from '../service/healer.js';
+import { L3Scheduling } from '../service/l3-scheduling.js';
 import { NetworkService } from '../service/networks.js';
 import { PortService } from '../service/ports.js';
 import { noauthProjectId } from '../service/project-defaults.js';
+import { RouterInterfaceService } from '../service/router-interfaces.js';
+import { RouterService } from '../service/routers.js';
 import { SubnetService } from '../service/subnets.js';
 import { TagService } from '../service/tags.js';
 
@@ -21,23 +30,52 @@ export interface ComposeOptions {
   readonly clock?: () => Date;
 }
 
-export async function composeApi(options: ComposeOptions): Promise<Hono<ApiEnv>> {
-  const deps: ServiceDeps = {
-    db: options.db,
-    config: options.config,
+export interface ComposedApi {
+  readonly app: Hono<ApiEnv>;
+  /** Notified by the database's change notifications; the agent watch streams listen to it. */
+  readonly changes: ChangeFeed;
+  /** The periodic repairs the server runs. */
+  readonly healer: Healer;
+}
+
+export async function composeApi(options: ComposeOptions): Promise<ComposedApi> {
+  const { db, config, log } = options;
+  const deps: ServiceDeps & { config: ServerConfig } = {
+    db,
+    config,
     clock: options.clock ?? (() => new Date()),
     newId: randomUUID,
     randomByte: () => randomInt(256),
   };
-  const projectId = await noauthProjectId(options.db);
-  return createApp({
-    log: options.log,
-    networks: new NetworkService(deps),
-    subnets: new SubnetService(deps),
-    ports: new PortService(deps),
+  const agents = new AgentService(deps);
+  const ports = new PortService(deps);
+  const networks = new NetworkService(deps);
+  const dhcp = new DhcpScheduling(deps, agents, ports);
+  const subnets = new SubnetService(deps, (tx, networkId) => dhcp.scheduleNetwork(tx, networkId));
+  const l3 = new L3Scheduling({ deps, agents, networks, subnets, ports });
+  const routers = new RouterService(deps, ports, l3, agents);
+  const interfaces = new RouterInterfaceService(deps, routers, ports);
+  const haReports = new HaReportService(deps, agents, log);
+  const changes = new ChangeFeed();
+  const projectId = await noauthProjectId(db);
+  const app = createApp({
+    deps,
+    log,
+    networks,
+    subnets,
+    ports,
+    routers,
+    interfaces,
+    floatingips: new FloatingIpService(deps, ports),
+    agents,
+    l3,
+    dhcp,
+    haReports,
+    changes,
     tags: new TagService(deps),
+    agentToken: config.agent_token,
     // noauth, as Neutron: every request is admin, in the server's own project.
     authenticate: async () => ({ projectId, isAdmin: true, roles: ['admin'] }),
   });
+  return { app, changes, healer: new Healer(deps, l3, dhcp, log) };
 }
-

@@ -76,12 +76,13 @@ export class NetworkService {
   async create(ctx: RequestContext, items: readonly Attrs[]): Promise<NetworkView[]> {
     return transact(this.#deps.db, async (tx) => {
       const rows: NetworkRow[] = [];
-      for (const attrs of items) rows.push(await this.#insert(tx, ctx, attrs));
+      for (const attrs of items) rows.push(await this.insertInTx(tx, ctx, attrs));
       return rows.map((row) => toView(row, []));
     });
   }
 
-  async #insert(tx: Tx, ctx: RequestContext, attrs: Attrs): Promise<NetworkRow> {
+  /** Creates one inside the caller's transaction (other services use it: HA networks, DHCP and router ports). */
+  async insertInTx(tx: Tx, ctx: RequestContext, attrs: Attrs): Promise<NetworkRow> {
     const { config, clock, newId } = this.#deps;
     const segment = planSegment(
       {

@@ -2,7 +2,8 @@
 // fixed_ips on update, list with the allocations joined in.
 import { type Selectable, sql } from 'kysely';
 import type { FixedIpRequest } from '../domain/attributes.js';
-import { MacAddressInUse, NetworkNotFound, PortNotFound } from '../domain/errors.js';
+import { L3PortInUse, MacAddressInUse, NetworkNotFound, PortNotFound } from '../domain/errors.js';
+import { DEVICE_OWNER, ROUTER_PORT_OWNERS } from '../domain/router.js';
 import { type FixedIp, planFixedIps } from '../domain/fixed-ips.js';
 import { generateMac } from '../domain/mac.js';
 import type { PortView } from '../domain/port.js';
@@ -57,6 +58,8 @@ function toView(row: PortRow | JsonRow<PortRow>, fixedIps: readonly FixedIp[]): 
   };
 }
 
+const PROTECTED_PORT_OWNERS: readonly string[] = [...ROUTER_PORT_OWNERS, DEVICE_OWNER.floatingIp];
+
 export class PortService {
   readonly #deps: ServiceDeps;
 
@@ -69,7 +72,12 @@ export class PortService {
   }
 
   async get(_ctx: RequestContext, id: string): Promise<PortView> {
-    const [view] = await this.#select(this.#deps.db, { id: [id] });
+    return this.getInTx(this.#deps.db, id);
+  }
+
+  /** Inside a transaction every read must use it: PGlite's one connection is held by the transaction. */
+  async getInTx(db: Tx | ServiceDeps['db'], id: string): Promise<PortView> {
+    const [view] = await this.#select(db, { id: [id] });
     if (!view) throw new PortNotFound(id);
     return view;
   }
@@ -86,12 +94,13 @@ export class PortService {
   async create(ctx: RequestContext, items: readonly Attrs[]): Promise<PortView[]> {
     return transact(this.#deps.db, async (tx) => {
       const views: PortView[] = [];
-      for (const attrs of items) views.push(await this.#insert(tx, ctx, attrs));
+      for (const attrs of items) views.push(await this.insertInTx(tx, ctx, attrs));
       return views;
     });
   }
 
-  async #insert(tx: Tx, ctx: RequestContext, attrs: Attrs): Promise<PortView> {
+  /** Creates one inside the caller's transaction (other services use it: HA networks, DHCP and router ports). */
+  async insertInTx(tx: Tx, ctx: RequestContext, attrs: Attrs): Promise<PortView> {
     const networkId = attrs.network_id as string;
     const mac = await this.#chooseMac(tx, networkId, attrs.mac_address as string | undefined);
     const ipam = await lockNetworkIpam(tx, networkId);
@@ -154,44 +163,52 @@ export class PortService {
   }
 
   async update(_ctx: RequestContext, id: string, attrs: Attrs): Promise<PortView> {
-    return transact(this.#deps.db, async (tx) => {
-      const row = await tx.selectFrom('ports').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-      if (!row) throw new PortNotFound(id);
-      const mac = attrs.mac_address as string | undefined;
-      if (mac !== undefined && mac !== row.mac_address) await this.#chooseMac(tx, row.network_id, mac);
-      if (attrs.fixed_ips !== undefined) {
-        const current = await tx.selectFrom('ip_allocations').select(['subnet_id', 'ip_address']).where('port_id', '=', id).orderBy('position').execute();
-        const ipam = await lockNetworkIpam(tx, row.network_id);
-        const plan = planFixedIps(row.network_id, ipam.subnets, attrs.fixed_ips as FixedIpRequest[], current);
-        const fixedIps = await chooseFixedIps(tx, { networkId: row.network_id, mac: mac ?? row.mac_address, plan, ipam });
-        await replaceAllocations(tx, id, row.network_id, fixedIps);
-      }
-      await tx
-        .updateTable('ports')
-        .set({
-          ...(attrs.name !== undefined && { name: attrs.name as string }),
-          ...(attrs.description !== undefined && { description: attrs.description as string }),
-          ...(attrs.admin_state_up !== undefined && { admin_state_up: attrs.admin_state_up as boolean }),
-          ...(mac !== undefined && { mac_address: mac }),
-          ...(attrs.device_id !== undefined && { device_id: attrs.device_id as string }),
-          ...(attrs.device_owner !== undefined && { device_owner: attrs.device_owner as string }),
-          ...(attrs['binding:host_id'] !== undefined && { binding_host_id: attrs['binding:host_id'] as string }),
-          ...(attrs['binding:profile'] !== undefined && { binding_profile: JSON.stringify(attrs['binding:profile']) }),
-          ...(attrs['binding:vnic_type'] !== undefined && { binding_vnic_type: attrs['binding:vnic_type'] as string }),
-          updated_at: this.#deps.clock(),
-          revision_number: row.revision_number + 1,
-        })
-        .where('id', '=', id)
-        .execute();
-      const [view] = await this.#select(tx, { id: [id] });
-      return view!;
-    });
+    return transact(this.#deps.db, (tx) => this.updateInTx(tx, id, attrs));
+  }
+
+  /** Updates one inside the caller's transaction (e.g. a DHCP port gaining a subnet). */
+  async updateInTx(tx: Tx, id: string, attrs: Attrs): Promise<PortView> {
+    const row = await tx.selectFrom('ports').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!row) throw new PortNotFound(id);
+    const mac = attrs.mac_address as string | undefined;
+    if (mac !== undefined && mac !== row.mac_address) await this.#chooseMac(tx, row.network_id, mac);
+    if (attrs.fixed_ips !== undefined) {
+      const current = await tx.selectFrom('ip_allocations').select(['subnet_id', 'ip_address']).where('port_id', '=', id).orderBy('position').execute();
+      const ipam = await lockNetworkIpam(tx, row.network_id);
+      const plan = planFixedIps(row.network_id, ipam.subnets, attrs.fixed_ips as FixedIpRequest[], current);
+      const fixedIps = await chooseFixedIps(tx, { networkId: row.network_id, mac: mac ?? row.mac_address, plan, ipam });
+      await replaceAllocations(tx, id, row.network_id, fixedIps);
+    }
+    await tx
+      .updateTable('ports')
+      .set({
+        ...(attrs.name !== undefined && { name: attrs.name as string }),
+        ...(attrs.description !== undefined && { description: attrs.description as string }),
+        ...(attrs.admin_state_up !== undefined && { admin_state_up: attrs.admin_state_up as boolean }),
+        ...(mac !== undefined && { mac_address: mac }),
+        ...(attrs.device_id !== undefined && { device_id: attrs.device_id as string }),
+        ...(attrs.device_owner !== undefined && { device_owner: attrs.device_owner as string }),
+        ...(attrs['binding:host_id'] !== undefined && { binding_host_id: attrs['binding:host_id'] as string }),
+        ...(attrs['binding:profile'] !== undefined && { binding_profile: JSON.stringify(attrs['binding:profile']) }),
+        ...(attrs['binding:vnic_type'] !== undefined && { binding_vnic_type: attrs['binding:vnic_type'] as string }),
+        updated_at: this.#deps.clock(),
+        revision_number: row.revision_number + 1,
+      })
+      .where('id', '=', id)
+      .execute();
+    const [view] = await this.#select(tx, { id: [id] });
+    return view!;
   }
 
   async remove(_ctx: RequestContext, id: string): Promise<void> {
     await transact(this.#deps.db, async (tx) => {
-      const deleted = await tx.deleteFrom('ports').where('id', '=', id).returning('id').executeTakeFirst();
-      if (!deleted) throw new PortNotFound(id);
+      const port = await tx.selectFrom('ports').select('device_owner').where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!port) throw new PortNotFound(id);
+      // Router and floating IP ports go with their router or floating IP, never alone.
+      if (PROTECTED_PORT_OWNERS.includes(port.device_owner)) throw new L3PortInUse(id, port.device_owner);
+      // A floating IP of the port stays, unassociated, as in Neutron.
+      await tx.updateTable('floatingips').set({ port_id: null, fixed_ip_address: null, router_id: null }).where('port_id', '=', id).execute();
+      await tx.deleteFrom('ports').where('id', '=', id).execute();
     });
   }
 }

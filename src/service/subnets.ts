@@ -96,11 +96,16 @@ function checkIpv6Modes(version: number, ra: Ipv6Mode | null | undefined, addres
   }
 }
 
+/** Called inside the transaction after a network's subnets changed (DHCP scheduling). */
+export type SubnetsChanged = (tx: Tx, networkId: string) => Promise<void>;
+
 export class SubnetService {
   readonly #deps: ServiceDeps;
+  readonly #changed: SubnetsChanged;
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: ServiceDeps, changed: SubnetsChanged = async () => {}) {
     this.#deps = deps;
+    this.#changed = changed;
   }
 
   async list(_ctx: RequestContext, filters: Filters): Promise<SubnetView[]> {
@@ -118,12 +123,17 @@ export class SubnetService {
   async create(ctx: RequestContext, items: readonly Attrs[]): Promise<SubnetView[]> {
     return transact(this.#deps.db, async (tx) => {
       const views: SubnetView[] = [];
-      for (const attrs of items) views.push(subnetView(await this.#insert(tx, ctx, attrs)));
+      for (const attrs of items) {
+        const row = await this.insertInTx(tx, ctx, attrs);
+        await this.#changed(tx, row.network_id);
+        views.push(subnetView(row));
+      }
       return views;
     });
   }
 
-  async #insert(tx: Tx, ctx: RequestContext, attrs: Attrs): Promise<SubnetRow> {
+  /** Creates one inside the caller's transaction (other services use it: HA networks, DHCP and router ports). */
+  async insertInTx(tx: Tx, ctx: RequestContext, attrs: Attrs): Promise<SubnetRow> {
     const networkId = attrs.network_id as string;
     // Locking the network serialises subnet creation on it, so the overlap check holds.
     const network = await tx.selectFrom('networks').select(['id', 'revision_number']).where('id', '=', networkId).forUpdate().executeTakeFirst();
@@ -205,6 +215,7 @@ export class SubnetService {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
+      if (updated.enable_dhcp !== row.enable_dhcp) await this.#changed(tx, row.network_id);
       return subnetView(updated);
     });
   }

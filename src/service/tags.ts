@@ -5,7 +5,7 @@ import { HTTPBadRequest, type NotFound, TagNotFound } from '../domain/errors.js'
 import { transact } from '../db/transact.js';
 import type { ServiceDeps } from './deps.js';
 
-export type TaggedTable = 'networks' | 'subnets' | 'ports';
+export type TaggedTable = 'networks' | 'subnets' | 'ports' | 'routers' | 'floatingips';
 
 const toTag = toStr(255);
 const toTags = toList(toTag);

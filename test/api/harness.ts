@@ -17,8 +17,16 @@ export interface ApiResponse {
   readonly headers: Headers;
 }
 
+export const AGENT_TOKEN = 'test-agent-token';
+
 export interface TestApi {
   readonly db: Db;
+  /** The server's clock: tests move it to make agents die. */
+  readonly clock: { now: number; advance(seconds: number): void };
+  /** One round of the server's periodic repairs. */
+  heal(): Promise<void>;
+  /** A call of the agent protocol, with the agent token. */
+  agent(method: string, path: string, body?: unknown): Promise<ApiResponse>;
   readonly backend: 'pglite' | 'postgresql';
   request(method: string, path: string, body?: unknown): Promise<ApiResponse>;
   get(path: string): Promise<ApiResponse>;
@@ -51,12 +59,18 @@ async function makePostgresDatabase(adminUrl: string): Promise<{ url: string; dr
 export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
   const pgUrl = process.env.HANET_TEST_POSTGRES_URL;
   const pgDb = pgUrl ? await makePostgresDatabase(pgUrl) : undefined;
-  const config: ServerConfig = loadServerConfig({ overrides: { state_path: '/nonexistent', ...overrides } });
+  const config: ServerConfig = loadServerConfig({ overrides: { state_path: '/nonexistent', agent_token: AGENT_TOKEN, ...overrides } });
   const database = await openDatabase({ connection: pgDb?.url ?? '' });
-  const app = await composeApi({ db: database.db, config, log: silentLogger() });
+  const clock = {
+    now: Date.now(),
+    advance(seconds: number) {
+      this.now += seconds * 1000;
+    },
+  };
+  const { app, healer } = await composeApi({ db: database.db, config, log: silentLogger(), clock: () => new Date(clock.now) });
 
-  const request = async (method: string, path: string, body?: unknown): Promise<ApiResponse> => {
-    const init: RequestInit = { method, headers: { 'content-type': 'application/json' } };
+  const call = async (method: string, path: string, body: unknown, headers: Record<string, string>): Promise<ApiResponse> => {
+    const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...headers } };
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     const res = await app.request(`http://127.0.0.1:9696${path}`, init);
     const text = await res.text();
@@ -68,17 +82,22 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     }
     return { status: res.status, body: parsed, text, headers: res.headers };
   };
+  const request = (method: string, path: string, body?: unknown) => call(method, path, body, {});
 
   return {
     db: database.db,
     backend: database.kind,
+    clock,
+    heal: () => healer.runOnce(),
+    agent: (method, path, body) => call(method, `/agent/v1${path}`, body, { authorization: `Bearer ${AGENT_TOKEN}` }),
     request,
     get: (path) => request('GET', path),
     post: (path, body) => request('POST', path, body),
     put: (path, body) => request('PUT', path, body),
     del: (path, body) => request('DELETE', path, body),
     async reset() {
-      await sql`TRUNCATE ip_allocations, ports, subnets, networks CASCADE`.execute(database.db);
+      await sql`TRUNCATE ip_allocations, ports, subnets, networks, routers, agents, floatingips CASCADE`.execute(database.db);
+      clock.now = Date.now();
     },
     async close() {
       await database.close();
@@ -95,4 +114,21 @@ export async function makeNetworkWithSubnet(api: TestApi, cidr = '192.168.200.0/
   });
   if (subnet.status !== 201) throw new Error(`subnet create failed: ${subnet.text}`);
   return { networkId: net.body.network.id as string, subnetId: subnet.body.subnet.id as string };
+}
+
+/** Registers (or heartbeats) simulated nodes: each host's roles, as `hanet agent` would. */
+export async function reportAgents(api: TestApi, hosts: readonly string[], roles: readonly ('l3' | 'dhcp' | 'l2')[] = ['l3', 'dhcp', 'l2']) {
+  for (const [i, host] of hosts.entries()) {
+    const res = await api.agent('POST', '/report', {
+      host,
+      roles: roles.map((role) => ({ role, configurations: role === 'l2' ? { tunnel_ip: `10.99.0.${i + 10}` } : {} })),
+    });
+    if (res.status !== 200) throw new Error(`report failed: ${res.text}`);
+  }
+}
+
+/** The ids of agents of one type, by host. */
+export async function agentIds(api: TestApi, agentType: string): Promise<Map<string, string>> {
+  const res = await api.get(`/v2.0/agents?agent_type=${encodeURIComponent(agentType)}`);
+  return new Map(res.body.agents.map((a: { host: string; id: string }) => [a.host, a.id]));
 }

@@ -19,13 +19,13 @@ describe('discovery', () => {
   });
   it('GET /v2.0/ lists the collections', async () => {
     const res = await api.get('/v2.0/');
-    assert.deepEqual(res.body.resources.map((r: { collection: string }) => r.collection), ['networks', 'subnets', 'ports']);
+    assert.deepEqual(res.body.resources.map((r: { collection: string }) => r.collection), ['networks', 'subnets', 'ports', 'routers', 'floatingips', 'agents']);
   });
   it('lists extensions and shows one by alias, identically', async () => {
     const list = (await api.get('/v2.0/extensions')).body.extensions;
     const aliases = list.map((e: { alias: string }) => e.alias);
     for (const alias of ['external-net', 'provider', 'binding', 'net-mtu', 'standard-attr-tag', 'project-id']) assert.ok(aliases.includes(alias), alias);
-    assert.ok(!aliases.includes('router'), 'routers are not served yet, so not advertised');
+    assert.ok(!aliases.includes('dvr'), 'distributed routers are not served, so not advertised');
     const one = await api.get('/v2.0/extensions/provider');
     assert.deepEqual(one.body.extension, list.find((e: { alias: string }) => e.alias === 'provider'));
     const missing = await api.get('/v2.0/extensions/dvr');
@@ -56,7 +56,7 @@ describe('bad input', () => {
     ['GET', '/v2.0/ports/p1', undefined, 404, 'PortNotFound'],
     ['DELETE', '/v2.0/networks/%27%3B%20DROP%20TABLE%20networks', undefined, 404, 'NetworkNotFound'],
     ['GET', '/v2.0/networks?limit=ten', undefined, 400, 'BadRequest'],
-    ['GET', '/v2.0/routers', undefined, 404, 'HTTPNotFound'],
+    ['GET', '/v2.0/qos/policies', undefined, 404, 'HTTPNotFound'],
     ['PATCH', '/v2.0/networks', undefined, 405, 'HTTPMethodNotAllowed'],
   ];
   for (const [method, path, body, status, type] of cases) {

@@ -2,7 +2,7 @@
 import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
 
 /** The standard attributes (standard-attr-*, project-id) every resource table has. */
-function standardColumns(table: CreateTableBuilder<string, never>): CreateTableBuilder<string, string> {
+export function standardColumns(table: CreateTableBuilder<string, never>): CreateTableBuilder<string, string> {
   return table
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('project_id', 'text', (c) => c.notNull())

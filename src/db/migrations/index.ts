@@ -1,7 +1,9 @@
 // Versioned migrations, applied in name order at server start.
 import type { Migration } from 'kysely';
 import * as core from './0001-core.js';
+import * as l3Agents from './0002-l3-agents.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': core,
+  '0002-l3-agents': l3Agents,
 };
