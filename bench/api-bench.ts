@@ -1,24 +1,31 @@
 // `npm run bench`: the API's latency and throughput over HTTP on loopback,
 // against the real `hanet server` executable, first with its embedded PGlite
 // database and then with a PostgreSQL server (skipped, with the reason
-// printed, where PostgreSQL is not installed). Tables go to stdout, progress
-// to stderr, and the figures to bench/results/api.json.
+// printed, where PostgreSQL is not installed). After the core resources it
+// measures routers, interfaces, floating IPs and the agent watch stream, with
+// three simulated agent hosts reporting. Tables go to stdout, progress to
+// stderr, and the figures to bench/results/api.json.
 //
 // Whatever happens (success, a failed check, Ctrl-C, SIGTERM) the servers
 // started here are stopped by their PIDs and the temp directories removed.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_HOSTS, Heartbeats } from './lib/agents.js';
 import { Cleanup } from './lib/cleanup.js';
 import { freePort } from '../test/support/free-port.js';
 import { ApiClient } from './lib/http-client.js';
+import { runL3, type L3Plan } from './lib/l3-workload.js';
+import type { OpResult } from './lib/phase.js';
 import { PostgresUnavailable, startPostgres, stopPostgres } from './lib/postgres.js';
 import { jsonRows, machineLine, markdownTable, writeJson, type JsonRow } from './lib/report.js';
 import { ServerProcess } from '../test/support/server-process.js';
-import { runMode, type ModePlan, type OpResult } from './lib/workload.js';
+import { WatchStream } from './lib/watch.js';
+import { runMode, type ModePlan } from './lib/workload.js';
 
-/** dist/bench/api-bench.js → the repository root, where bin/ and scripts/ are. */
+/** dist/bench/api-bench.js → the repository root, where bin/, scripts/ and bench/results/ are. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS = join(ROOT, 'bench', 'results', 'api.json');
 
@@ -44,6 +51,16 @@ const CONCURRENT: ModePlan = {
   portSubnetOctet: 201,
 };
 
+const L3: L3Plan = {
+  // 200 HA routers in all: under the 254 VRIDs one project has.
+  routersPerMode: 100,
+  concurrency: CONCURRENT.concurrency,
+  floatingIpsPerMode: 100,
+  l3AgentLists: 100,
+  watchChanges: 50,
+  hosts: AGENT_HOSTS,
+};
+
 function progress(backend: string): (what: string) => void {
   return (what) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${backend}: ${what}\n`);
 }
@@ -53,7 +70,10 @@ async function runBackend(cleanup: Cleanup, backend: string, connection?: string
   const stateDir = await mkdtemp(join(tmpdir(), 'hanet-bench-'));
   const removeState = cleanup.add(`remove ${stateDir}`, () => rm(stateDir, { recursive: true, force: true }));
   try {
-    const server = ServerProcess.spawn({ root: ROOT, statePath: stateDir, port: await freePort(), connection });
+    // A fresh secret per run: the agent API refuses everything without one.
+    const token = randomBytes(16).toString('hex');
+    const args = ['--set', `agent_token=${token}`];
+    const server = ServerProcess.spawn({ root: ROOT, statePath: stateDir, port: await freePort(), connection, args });
     const stopServer = cleanup.add(`stop hanet server at ${server.url.href}`, () => server.stop());
     // maxSockets = the widest phase's clients, so each concurrent loop has its own connection.
     const client = new ApiClient(server.url, CONCURRENT.concurrency);
@@ -64,6 +84,7 @@ async function runBackend(cleanup: Cleanup, backend: string, connection?: string
       say(`server pid ${server.pid} starting at ${server.url.href}`);
       await server.waitReady();
       const rows = [...(await runMode(client, SEQUENTIAL, 0, say)), ...(await runMode(client, CONCURRENT, SEQUENTIAL.ports, say))];
+      rows.push(...(await runRouters(cleanup, server, stateDir, token, client, say)));
       const mem = server.memoryKiB();
       process.stdout.write(`\n### ${backend}\n\n${markdownTable(rows)}\n\n`);
       process.stdout.write(`Server RSS at end of run: ${(mem.rss / 1024).toFixed(1)} MiB (peak ${(mem.peak / 1024).toFixed(1)} MiB), pid ${server.pid}\n`);
@@ -78,6 +99,28 @@ async function runBackend(cleanup: Cleanup, backend: string, connection?: string
     }
   } finally {
     await removeState();
+  }
+}
+
+/** The router phases, with the simulated agents reporting only while they run. */
+async function runRouters(
+  cleanup: Cleanup,
+  server: ServerProcess,
+  stateDir: string,
+  token: string,
+  client: ApiClient,
+  say: (what: string) => void,
+): Promise<OpResult[]> {
+  const heartbeats = await Heartbeats.start(server.url, token, AGENT_HOSTS, say);
+  const stopHeartbeats = cleanup.add('stop the agent heartbeats', () => heartbeats.stop());
+  try {
+    // The unix socket is how agents on the server's own machine watch.
+    const openWatch = () => WatchStream.open(join(stateDir, 'agent.sock'), 'net-0', token);
+    const rows = await runL3(client, L3, { openWatch, progress: say });
+    heartbeats.check();
+    return rows;
+  } finally {
+    await stopHeartbeats();
   }
 }
 

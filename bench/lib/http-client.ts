@@ -33,15 +33,17 @@ export class ApiClient {
   private readonly agent: Agent;
   private closed = false;
 
+  /** `headers` go on every request (the agent protocol's bearer token). */
   constructor(
     private readonly base: URL,
     maxSockets: number,
+    private readonly headers: Readonly<Record<string, string>> = {},
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
   /** Sends one request, reads the whole body, and parses it as JSON. */
-  async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Timed<unknown>> {
+  async call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Timed<unknown>> {
     // Once closed (end of run, or a signal) no new request may start: a
     // server shutting down keeps serving a busy keep-alive connection, so the
     // workload would otherwise run on while cleanup waits for it.
@@ -75,6 +77,7 @@ export class ApiClient {
           method,
           agent: this.agent,
           headers: {
+            ...this.headers,
             accept: 'application/json',
             ...(payload && { 'content-type': 'application/json', 'content-length': payload.length }),
           },

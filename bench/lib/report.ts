@@ -4,7 +4,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
-import type { OpResult } from './workload.js';
+import type { OpResult } from './phase.js';
 
 export function machineLine(now: Date): string {
   const cores = cpus();

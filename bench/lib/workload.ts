@@ -3,7 +3,8 @@
 // checks what the server answered (ids present, one address per port, no
 // address handed out twice) because a fast wrong answer is not a result.
 import type { ApiClient } from './http-client.js';
-import { summarize, type Summary } from './stats.js';
+import { fixedIps, idOf, listOf, record } from './answers.js';
+import { phase, result, type OpResult } from './phase.js';
 
 export interface ModePlan {
   /** Label in the tables, e.g. "sequential" or "8 concurrent". */
@@ -17,76 +18,6 @@ export interface ModePlan {
   /** Second octet of this mode's /24 subnets and of its /20 port subnet; modes use different ones. */
   readonly subnetOctet: number;
   readonly portSubnetOctet: number;
-}
-
-export interface OpResult extends Summary {
-  readonly op: string;
-  readonly mode: string;
-}
-
-interface Phase {
-  readonly latenciesMs: number[];
-  readonly wallMs: number;
-}
-
-/**
- * Runs request(i) for i in [0, n) from `concurrency` async loops that take
- * the next index from one shared counter. If a request fails the other loops
- * stop after their current request, and the first error is thrown once all
- * have stopped, so nothing keeps talking to a server that is being shut down.
- */
-async function phase(n: number, concurrency: number, request: (i: number) => Promise<number>): Promise<Phase> {
-  const latenciesMs: number[] = [];
-  let next = 0;
-  let failed = false;
-  const loop = async () => {
-    while (!failed) {
-      const i = next++;
-      if (i >= n) return;
-      try {
-        latenciesMs.push(await request(i));
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  const started = performance.now();
-  const outcomes = await Promise.allSettled(Array.from({ length: concurrency }, loop));
-  const wallMs = performance.now() - started;
-  const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (rejected) throw rejected.reason;
-  return { latenciesMs, wallMs };
-}
-
-function record(value: unknown, key: string, what: string): Record<string, unknown> {
-  const inner = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) {
-    throw new Error(`${what}: answer has no '${key}' object: ${JSON.stringify(value).slice(0, 500)}`);
-  }
-  return inner as Record<string, unknown>;
-}
-
-function idOf(value: unknown, key: string, what: string): string {
-  const id = record(value, key, what).id;
-  if (typeof id !== 'string' || id === '') throw new Error(`${what}: answer has no ${key}.id`);
-  return id;
-}
-
-function listOf(value: unknown, key: string, what: string): Record<string, unknown>[] {
-  const items = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-  if (!Array.isArray(items)) throw new Error(`${what}: answer has no '${key}' list`);
-  return items as Record<string, unknown>[];
-}
-
-function fixedIps(port: Record<string, unknown>, what: string): { subnet_id: string; ip_address: string }[] {
-  const ips = port.fixed_ips;
-  if (!Array.isArray(ips)) throw new Error(`${what}: port ${String(port.id)} has no fixed_ips list`);
-  return ips as { subnet_id: string; ip_address: string }[];
-}
-
-function result(op: string, mode: string, p: Phase): OpResult {
-  return { op, mode, ...summarize(p.latenciesMs, p.wallMs) };
 }
 
 /**

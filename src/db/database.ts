@@ -26,16 +26,23 @@ export interface OpenDatabaseOptions {
   readonly connection: string;
   /** PGlite's directory; undefined keeps it in memory (tests). */
   readonly dataDir?: string;
+  /**
+   * An idle pooled PostgreSQL connection failed (the server restarted, or an
+   * administrator ended it). The pool replaces it; without a handler, pg
+   * would throw it as an uncaught exception and end the process.
+   */
+  readonly onConnectionError?: (err: Error) => void;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenedDatabase> {
-  if (options.connection) return openPostgres(options.connection);
+  if (options.connection) return openPostgres(options.connection, options.onConnectionError ?? (() => {}));
   return openPGlite(options.dataDir);
 }
 
-async function openPostgres(url: string): Promise<OpenedDatabase> {
+async function openPostgres(url: string, onConnectionError: (err: Error) => void): Promise<OpenedDatabase> {
   // Sessions in UTC: timestamps read as JSON are then plain UTC strings.
   const pool = new pg.Pool({ connectionString: url, max: 10, options: '-c TimeZone=UTC' });
+  pool.on('error', onConnectionError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrate(db);
@@ -46,6 +53,7 @@ async function openPostgres(url: string): Promise<OpenedDatabase> {
   // A dedicated connection for LISTEN: pooled ones come and go.
   const listen = async (channel: string, onNotify: () => void) => {
     const client = new pg.Client({ connectionString: url });
+    client.on('error', onConnectionError);
     await client.connect();
     client.on('notification', (msg) => msg.channel === channel && onNotify());
     await client.query(`LISTEN ${channel}`);

@@ -52,7 +52,11 @@ function close(server: Server): Promise<void> {
 }
 
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
-  const database = await openDatabase({ connection: config.connection, dataDir: join(config.state_path, 'db') });
+  const database = await openDatabase({
+    connection: config.connection,
+    dataDir: join(config.state_path, 'db'),
+    onConnectionError: (err) => log.warn({ err }, 'a PostgreSQL connection failed; the pool replaces it'),
+  });
   log.info({ database: database.kind }, 'database ready');
   const { app, changes, healer } = await composeApi({ db: database.db, config, log });
   const stopListening = await database.listen(CHANGES_CHANNEL, () => changes.notify());

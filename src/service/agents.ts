@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { AGENT_ROLES, type AgentRole, type AgentView, formatAgentTime, isAgentAlive } from '../domain/agent.js';
 import { AgentNotFound } from '../domain/errors.js';
+import { dhcpDeviceId } from '../domain/uuid5.js';
 import type { Attrs } from '../domain/resource-spec.js';
 import type { AgentsTable } from '../db/schema.js';
 import { transact, type Tx } from '../db/transact.js';
@@ -96,14 +97,18 @@ export class AgentService {
     });
   }
 
-  /** Deleting an agent drops its bindings (and so its HA ports, via the caller's cleanup). */
+  /** Deleting an agent drops its bindings with the ports they own (HA ports, DHCP ports). */
   async remove(_ctx: RequestContext, id: string): Promise<void> {
     await transact(this.#deps.db, async (tx) => {
-      await this.row(tx, id);
+      const agent = await this.row(tx, id);
       const haPorts = await tx.selectFrom('l3_bindings').select('ha_port_id').where('agent_id', '=', id).execute();
+      const dhcpNetworks = await tx.selectFrom('dhcp_bindings').select('network_id').where('agent_id', '=', id).execute();
       await tx.deleteFrom('agents').where('id', '=', id).execute();
       const ids = haPorts.map((p) => p.ha_port_id).filter((p): p is string => p !== null);
       if (ids.length > 0) await tx.deleteFrom('ports').where('id', 'in', ids).execute();
+      for (const { network_id } of dhcpNetworks) {
+        await tx.deleteFrom('ports').where('network_id', '=', network_id).where('device_id', '=', dhcpDeviceId(agent.host, network_id)).execute();
+      }
     });
   }
 

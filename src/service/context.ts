@@ -12,3 +12,10 @@ export interface RequestContext {
 export function owningProject(ctx: RequestContext, requested: unknown): string {
   return typeof requested === 'string' ? requested : ctx.projectId;
 }
+
+/**
+ * The server acting for itself: the resources it makes on its own account
+ * (HA networks and ports, router gateway, DHCP and floating IP ports) belong
+ * to project '', hidden from tenants, as in Neutron.
+ */
+export const SYSTEM_CONTEXT: RequestContext = Object.freeze({ projectId: '', isAdmin: true, roles: ['admin'], requestId: 'internal' });

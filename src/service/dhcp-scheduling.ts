@@ -8,7 +8,7 @@ import { dhcpDeviceId } from '../domain/uuid5.js';
 import { type Candidate, chooseAgents } from '../scheduler/choose-agents.js';
 import type { Tx } from '../db/transact.js';
 import type { AgentService } from './agents.js';
-import type { RequestContext } from './context.js';
+import { SYSTEM_CONTEXT } from './context.js';
 import type { ServiceDeps } from './deps.js';
 import type { PortService } from './ports.js';
 
@@ -19,8 +19,6 @@ export interface DhcpSettings {
 }
 
 const DHCP_AGENT_TYPE = AGENT_ROLES.dhcp.agent_type;
-const SYSTEM: RequestContext = { projectId: '', isAdmin: true, roles: ['admin'], requestId: 'internal' };
-
 export class DhcpScheduling {
   readonly #deps: ServiceDeps & { config: DhcpSettings };
   readonly #agents: AgentService;
@@ -35,10 +33,14 @@ export class DhcpScheduling {
   async candidates(tx: Tx): Promise<Candidate[]> {
     const rows = await tx
       .selectFrom('agents')
-      .leftJoin('dhcp_bindings', 'dhcp_bindings.agent_id', 'agents.id')
-      .select((eb) => ['agents.id', 'agents.host', 'agents.admin_state_up', 'agents.heartbeat_at', eb.fn.count<number>('dhcp_bindings.network_id').as('load')])
+      .select((eb) => [
+        'agents.id',
+        'agents.host',
+        'agents.admin_state_up',
+        'agents.heartbeat_at',
+        eb.selectFrom('dhcp_bindings').select(eb.fn.countAll<number>().as('n')).whereRef('dhcp_bindings.agent_id', '=', 'agents.id').as('load'),
+      ])
       .where('agents.agent_type', '=', DHCP_AGENT_TYPE)
-      .groupBy(['agents.id', 'agents.host', 'agents.admin_state_up', 'agents.heartbeat_at'])
       .execute();
     const now = this.#deps.clock();
     return rows.map((r) => ({ id: r.id, host: r.host, adminStateUp: r.admin_state_up, alive: this.#agents.isAlive(r, now), load: Number(r.load) }));
@@ -52,7 +54,7 @@ export class DhcpScheduling {
   /**
    * Gives a network with DHCP-enabled subnets its agents, and every serving
    * agent's DHCP port an address on each of those subnets. Called when
-   * subnets change, when DHCP agents register, and periodically.
+   * subnets change, when DHCP agents register or come back, and after failover.
    */
   async scheduleNetwork(tx: Tx, networkId: string, candidates?: Candidate[]): Promise<void> {
     const subnets = await this.#dhcpSubnets(tx, networkId);
@@ -81,7 +83,7 @@ export class DhcpScheduling {
     const existing = await tx.selectFrom('ports').select('id').where('network_id', '=', networkId).where('device_id', '=', deviceId).executeTakeFirst();
     if (!existing) {
       const network = await tx.selectFrom('networks').select('project_id').where('id', '=', networkId).executeTakeFirstOrThrow();
-      await this.#ports.insertInTx(tx, SYSTEM, {
+      await this.#ports.insertInTx(tx, SYSTEM_CONTEXT, {
         network_id: networkId,
         device_owner: DEVICE_OWNER.dhcp,
         device_id: deviceId,

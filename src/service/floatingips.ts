@@ -24,7 +24,7 @@ import { formatTimestamp } from '../domain/standard-attributes.js';
 import { type JsonRow, selectAsJson } from '../db/json-rows.js';
 import type { FloatingIpsTable } from '../db/schema.js';
 import { transact, type Tx } from '../db/transact.js';
-import { owningProject, type RequestContext } from './context.js';
+import { owningProject, type RequestContext, SYSTEM_CONTEXT } from './context.js';
 import type { Filters, ServiceDeps } from './deps.js';
 import type { PortService } from './ports.js';
 import { applySqlFilters } from './sql-filters.js';
@@ -46,9 +46,6 @@ const SQL_FILTER_COLUMNS = {
 
 /** Columns that may be NULL, which the API layer matches with '' or 'None'. */
 const NULLABLE_FILTERS: readonly string[] = ['port_id', 'fixed_ip_address', 'router_id'];
-
-/** The floating port is nobody's: Neutron creates it elevated, with no project. */
-const SYSTEM: RequestContext = { projectId: '', isAdmin: true, roles: ['admin'], requestId: 'internal' };
 
 interface Association {
   readonly port_id: string | null;
@@ -174,7 +171,7 @@ export class FloatingIpService {
     const subnetId = attrs.subnet_id as string | null | undefined;
     const address = attrs.floating_ip_address as string | null | undefined;
     const fixedIp: FixedIpRequest = { ...(subnetId && { subnet_id: subnetId }), ...(address && { ip_address: address }) };
-    const port = await this.#ports.insertInTx(tx, SYSTEM, {
+    const port = await this.#ports.insertInTx(tx, SYSTEM_CONTEXT, {
       network_id: networkId,
       device_owner: DEVICE_OWNER.floatingIp,
       device_id: id,

@@ -1,6 +1,8 @@
 // The server's periodic repairs, each in its own transaction: replicas and
-// DHCP service moved off agents dead for too long, and routers and networks
-// given the agents they lack (also right after an agent registers).
+// DHCP service moved off agents dead for too long. Topping up routers and
+// networks that lack agents happens when an agent registers or comes back
+// (agent-api/app.ts), not here: periodically it would undo an operator's
+// deliberate `network agent remove router`.
 import { transact } from '../db/transact.js';
 import type { Logger } from '../log.js';
 import type { ServiceDeps } from './deps.js';
@@ -23,9 +25,7 @@ export class Healer {
   async runOnce(): Promise<void> {
     const { db } = this.#deps;
     const moved = await transact(db, (tx) => this.#l3.replaceDead(tx));
-    const added = await transact(db, (tx) => this.#l3.topUp(tx));
     const dhcpMoved = await transact(db, (tx) => this.#dhcp.failover(tx));
-    await transact(db, (tx) => this.#dhcp.scheduleUnserved(tx));
-    if (moved + added + dhcpMoved > 0) this.#log.info({ replicas_moved: moved, replicas_added: added, dhcp_networks_moved: dhcpMoved }, 'rescheduled');
+    if (moved + dhcpMoved > 0) this.#log.info({ replicas_moved: moved, dhcp_networks_moved: dhcpMoved }, 'moved work off dead agents');
   }
 }

@@ -41,6 +41,32 @@ export interface ChooseInput {
   readonly mac: string;
   readonly plan: FixedIpPlan;
   readonly ipam: NetworkIpam;
+  /** Allocated addresses per subnet already read in this transaction (an IpamSession's), kept up to date. */
+  readonly allocated?: Map<string, Set<bigint>>;
+}
+
+/**
+ * One transaction's IPAM for several ports at once (a router's HA ports):
+ * each network is locked and read once, each subnet's allocations once,
+ * instead of once per port.
+ */
+export class IpamSession {
+  readonly #tx: Tx;
+  readonly #networks = new Map<string, Promise<NetworkIpam>>();
+  readonly allocated = new Map<string, Set<bigint>>();
+
+  constructor(tx: Tx) {
+    this.#tx = tx;
+  }
+
+  network(networkId: string): Promise<NetworkIpam> {
+    let ipam = this.#networks.get(networkId);
+    if (!ipam) {
+      ipam = lockNetworkIpam(this.#tx, networkId);
+      this.#networks.set(networkId, ipam);
+    }
+    return ipam;
+  }
 }
 
 /**
@@ -51,7 +77,7 @@ export interface ChooseInput {
  */
 export async function chooseFixedIps(tx: Tx, input: ChooseInput): Promise<FixedIp[]> {
   const { networkId, mac, plan, ipam } = input;
-  const allocatedBySubnet = new Map<string, Set<bigint>>();
+  const allocatedBySubnet = input.allocated ?? new Map<string, Set<bigint>>();
   const allocated = async (subnetId: string): Promise<Set<bigint>> => {
     let set = allocatedBySubnet.get(subnetId);
     if (!set) {

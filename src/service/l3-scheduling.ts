@@ -8,9 +8,10 @@ import { HANotEnoughAvailableAgents, InvalidL3Agent, RouterHostedByL3Agent, Rout
 import { DEVICE_OWNER } from '../domain/router.js';
 import { pickVrid } from '../domain/vrid.js';
 import { type Candidate, chooseAgents, wantedReplicas } from '../scheduler/choose-agents.js';
+import { sql } from 'kysely';
 import { lockAllocation, type Tx } from '../db/transact.js';
 import type { AgentService } from './agents.js';
-import type { RequestContext } from './context.js';
+import { SYSTEM_CONTEXT } from './context.js';
 import type { ServiceDeps } from './deps.js';
 import type { NetworkService } from './networks.js';
 import type { PortService } from './ports.js';
@@ -38,9 +39,6 @@ export interface L3SchedulingDeps {
   readonly ports: PortService;
 }
 
-/** The server acting for itself (HA networks and ports belong to project ''). */
-const SYSTEM: RequestContext = { projectId: '', isAdmin: true, roles: ['admin'], requestId: 'internal' };
-
 const L3_AGENT_TYPE = AGENT_ROLES.l3.agent_type;
 
 export class L3Scheduling {
@@ -56,12 +54,17 @@ export class L3Scheduling {
 
   /** Every L3 agent with its load (routers hosted) and liveness. */
   async candidates(tx: Tx): Promise<Candidate[]> {
+    // Load by an indexed count per agent: cheaper than joining every binding and grouping.
     const rows = await tx
       .selectFrom('agents')
-      .leftJoin('l3_bindings', 'l3_bindings.agent_id', 'agents.id')
-      .select((eb) => ['agents.id', 'agents.host', 'agents.admin_state_up', 'agents.heartbeat_at', eb.fn.count<number>('l3_bindings.router_id').as('load')])
+      .select((eb) => [
+        'agents.id',
+        'agents.host',
+        'agents.admin_state_up',
+        'agents.heartbeat_at',
+        eb.selectFrom('l3_bindings').select(eb.fn.countAll<number>().as('n')).whereRef('l3_bindings.agent_id', '=', 'agents.id').as('load'),
+      ])
       .where('agents.agent_type', '=', L3_AGENT_TYPE)
-      .groupBy(['agents.id', 'agents.host', 'agents.admin_state_up', 'agents.heartbeat_at'])
       .execute();
     const now = this.#d.deps.clock();
     return rows.map((r) => ({ id: r.id, host: r.host, adminStateUp: r.admin_state_up, alive: this.#d.agents.isAlive(r, now), load: Number(r.load) }));
@@ -76,33 +79,49 @@ export class L3Scheduling {
     const candidates = await this.candidates(tx);
     const eligible = candidates.filter((c) => c.alive && c.adminStateUp);
     if (!router.ha) {
-      for (const agent of chooseAgents(candidates, 1)) await this.bind(tx, router, agent);
+      await this.bindAll(tx, router, chooseAgents(candidates, 1));
       return;
     }
     const minimum = this.#config.min_l3_agents_per_router;
     if (minimum > 0 && eligible.length < minimum) throw new HANotEnoughAvailableAgents(minimum, eligible.length);
-    await this.#ensureVrid(tx, router);
     const count = wantedReplicas(this.#config.max_l3_agents_per_router, eligible.length);
-    for (const agent of chooseAgents(candidates, count)) await this.bind(tx, router, agent);
+    await this.bindAll(tx, router, chooseAgents(candidates, count));
   }
 
-  /** Binds the router to one agent; an HA replica gets its HA port on the project's HA network. */
-  async bind(tx: Tx, router: SchedulableRouter, agent: { id: string; host: string }): Promise<void> {
-    let haPortId: string | null = null;
-    if (router.ha) {
-      const haNetworkId = await this.#ensureVrid(tx, router);
-      const port = await this.#d.ports.insertInTx(tx, SYSTEM, {
-        network_id: haNetworkId,
-        name: `HA port tenant ${router.project_id}`,
-        device_owner: DEVICE_OWNER.haPort,
-        device_id: router.id,
-        'binding:host_id': agent.host,
-        project_id: '',
-      });
-      await tx.insertInto('router_ports').values({ port_id: port.id, router_id: router.id, port_type: 'ha' }).execute();
-      haPortId = port.id;
+  /**
+   * Binds the router to agents; each HA replica gets its HA port on the
+   * project's HA network. The HA network and VRID are settled once and the
+   * HA ports written together: a create runs a third of the statements.
+   */
+  async bindAll(tx: Tx, router: SchedulableRouter, agents: readonly { id: string; host: string }[]): Promise<void> {
+    if (agents.length === 0) return;
+    const haNetworkId = router.ha ? await this.#ensureVrid(tx, router) : undefined;
+    const haPorts = haNetworkId
+      ? await this.#d.ports.insertManyInTx(
+          tx,
+          SYSTEM_CONTEXT,
+          agents.map((agent) => ({
+            network_id: haNetworkId,
+            name: `HA port tenant ${router.project_id}`,
+            device_owner: DEVICE_OWNER.haPort,
+            device_id: router.id,
+            'binding:host_id': agent.host,
+            project_id: '',
+          })),
+        )
+      : [];
+    // The router's ports and its bindings in one statement: statements are round trips into PGlite.
+    const now = this.#d.deps.clock();
+    const bindings = agents.map((agent, i) => ({ router_id: router.id, agent_id: agent.id, ha_port_id: haPorts[i]?.id ?? null, created_at: now }));
+    if (haPorts.length === 0) {
+      await tx.insertInto('l3_bindings').values(bindings).execute();
+      return;
     }
-    await tx.insertInto('l3_bindings').values({ router_id: router.id, agent_id: agent.id, ha_port_id: haPortId, created_at: this.#d.deps.clock() }).execute();
+    await tx
+      .with('ha_ports', (db) => db.insertInto('router_ports').values(haPorts.map((p) => ({ port_id: p.id, router_id: router.id, port_type: 'ha' as const }))))
+      .insertInto('l3_bindings')
+      .values(bindings)
+      .execute();
   }
 
   async unbind(tx: Tx, routerId: string, agentId: string): Promise<void> {
@@ -126,7 +145,7 @@ export class L3Scheduling {
     if (bindings.some((b) => b.agent_id === agentId)) throw new RouterHostedByL3Agent(router.id, agentId);
     // A legacy router lives on one agent only.
     if (!router.ha && bindings.length > 0) throw new RouterHostedByL3Agent(router.id, bindings[0]!.agent_id);
-    await this.bind(tx, router, agent);
+    await this.bindAll(tx, router, [agent]);
   }
 
   async removeFromAgent(tx: Tx, routerId: string, agentId: string): Promise<void> {
@@ -138,7 +157,7 @@ export class L3Scheduling {
   /**
    * Gives routers with fewer replicas than wanted more of them, on eligible
    * agents that do not host them yet (run when an L3 agent registers or comes
-   * back, and periodically). Bindings on dead agents still count: replacing
+   * back). Bindings on dead agents still count: replacing
    * them is replaceDead's job, after ha_replace_dead_agent_after.
    */
   async topUp(tx: Tx): Promise<number> {
@@ -157,10 +176,9 @@ export class L3Scheduling {
       const missing = wanted - Number(router.replicas);
       if (missing <= 0) continue;
       const hosting = new Set((await tx.selectFrom('l3_bindings').select('agent_id').where('router_id', '=', router.id).execute()).map((b) => b.agent_id));
-      for (const agent of chooseAgents(candidates, missing, hosting)) {
-        await this.bind(tx, router, agent);
-        added++;
-      }
+      const chosen = chooseAgents(candidates, missing, hosting);
+      await this.bindAll(tx, router, chosen);
+      added += chosen.length;
     }
     return added;
   }
@@ -184,7 +202,7 @@ export class L3Scheduling {
       const [replacement] = chooseAgents(candidates, 1, hosting);
       if (!replacement) continue;
       await this.unbind(tx, binding.id, binding.agent_id);
-      await this.bind(tx, binding, replacement);
+      await this.bindAll(tx, binding, [replacement]);
       moved++;
     }
     return moved;
@@ -192,11 +210,15 @@ export class L3Scheduling {
 
   /** The project's HA network, made with its subnet on first use. */
   async #ensureHaNetwork(tx: Tx, projectId: string): Promise<string> {
+    const find = () => tx.selectFrom('ha_networks').select('network_id').where('project_id', '=', projectId).executeTakeFirst();
+    const known = await find();
+    if (known) return known.network_id;
+    // Only the creation is serialised, so routers of a project with an HA network never wait for each other here.
     await lockAllocation(tx, `ha-network:${projectId}`);
-    const existing = await tx.selectFrom('ha_networks').select('network_id').where('project_id', '=', projectId).executeTakeFirst();
+    const existing = await find();
     if (existing) return existing.network_id;
-    const network = await this.#d.networks.insertInTx(tx, SYSTEM, { name: `HA network tenant ${projectId}`, project_id: '' });
-    await this.#d.subnets.insertInTx(tx, SYSTEM, {
+    const network = await this.#d.networks.insertInTx(tx, SYSTEM_CONTEXT, { name: `HA network tenant ${projectId}`, project_id: '' });
+    await this.#d.subnets.insertInTx(tx, SYSTEM_CONTEXT, {
       network_id: network.id,
       name: `HA subnet tenant ${projectId}`,
       ip_version: 4,
@@ -212,11 +234,16 @@ export class L3Scheduling {
   /** The router's VRID on its project's HA network; returns that network. */
   async #ensureVrid(tx: Tx, router: SchedulableRouter): Promise<string> {
     const networkId = await this.#ensureHaNetwork(tx, router.project_id);
-    const has = await tx.selectFrom('ha_vrids').select('vr_id').where('router_id', '=', router.id).executeTakeFirst();
-    if (has) return networkId;
-    await lockAllocation(tx, `vrid:${networkId}`);
-    const used = await tx.selectFrom('ha_vrids').select('vr_id').where('network_id', '=', networkId).execute();
-    const vrId = pickVrid(new Set(used.map((u) => u.vr_id)), (n) => Math.floor(Math.random() * n));
+    // One JSON value, not a row per router of the project (see db/json-rows.ts).
+    const { vrids, mine } = await tx
+      .selectFrom('ha_vrids')
+      .select([sql<string>`coalesce(json_agg(vr_id), '[]')::text`.as('vrids'), sql<boolean | null>`bool_or(router_id = ${router.id})`.as('mine')])
+      .where('network_id', '=', networkId)
+      .executeTakeFirstOrThrow();
+    if (mine) return networkId;
+    // No lock: two concurrent creates rarely pick the same random VRID, and
+    // when they do the unique index refuses one and transact() retries it.
+    const vrId = pickVrid(new Set(JSON.parse(vrids) as number[]), (n) => Math.floor(Math.random() * n));
     await tx.insertInto('ha_vrids').values({ network_id: networkId, vr_id: vrId, router_id: router.id }).execute();
     return networkId;
   }

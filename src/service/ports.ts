@@ -14,7 +14,7 @@ import type { PortsTable } from '../db/schema.js';
 import { isForeignKeyViolation, transact, type Tx } from '../db/transact.js';
 import { owningProject, type RequestContext } from './context.js';
 import type { Filters, ServiceDeps } from './deps.js';
-import { allocationRows, chooseFixedIps, lockNetworkIpam, replaceAllocations } from './ip-allocator.js';
+import { allocationRows, chooseFixedIps, IpamSession, lockNetworkIpam, replaceAllocations } from './ip-allocator.js';
 import { applySqlFilters } from './sql-filters.js';
 
 type PortRow = Selectable<PortsTable>;
@@ -100,12 +100,47 @@ export class PortService {
   }
 
   /** Creates one inside the caller's transaction (other services use it: HA networks, DHCP and router ports). */
-  async insertInTx(tx: Tx, ctx: RequestContext, attrs: Attrs): Promise<PortView> {
+  async insertInTx(tx: Tx, ctx: RequestContext, attrs: Attrs, session?: IpamSession): Promise<PortView> {
+    return (await this.insertManyInTx(tx, ctx, [attrs], session))[0]!;
+  }
+
+  /**
+   * Creates several ports of one network with one statement (a router's HA
+   * ports): each statement is a round trip into PGlite, the largest cost of
+   * a port create. The network is not looked up first either: its absence
+   * shows as a foreign key violation.
+   */
+  async insertManyInTx(tx: Tx, ctx: RequestContext, items: readonly Attrs[], session = new IpamSession(tx)): Promise<PortView[]> {
+    const networkId = items[0]!.network_id as string;
+    const prepared: { row: PortRow; fixedIps: FixedIp[] }[] = [];
+    for (const attrs of items) prepared.push(await this.#prepare(tx, ctx, attrs, session));
+    const values = prepared.map(({ row }) => ({
+      ...row,
+      tags: JSON.stringify(row.tags),
+      binding_profile: JSON.stringify(row.binding_profile),
+      binding_vif_details: JSON.stringify(row.binding_vif_details),
+    }));
+    const allocations = prepared.flatMap(({ row, fixedIps }) => allocationRows(row.id, row.network_id, fixedIps));
+    const insert =
+      allocations.length === 0
+        ? tx.insertInto('ports').values(values)
+        : tx
+            .with('port', (db) => db.insertInto('ports').values(values).returning('id'))
+            .insertInto('ip_allocations')
+            .values(allocations);
+    await insert.execute().catch((err: unknown) => {
+      throw isForeignKeyViolation(err) ? new NetworkNotFound(networkId) : err;
+    });
+    return prepared.map(({ row, fixedIps }) => toView(row, fixedIps));
+  }
+
+  /** A new port's row and addresses, chosen but not written. */
+  async #prepare(tx: Tx, ctx: RequestContext, attrs: Attrs, session: IpamSession): Promise<{ row: PortRow; fixedIps: FixedIp[] }> {
     const networkId = attrs.network_id as string;
     const mac = await this.#chooseMac(tx, networkId, attrs.mac_address as string | undefined);
-    const ipam = await lockNetworkIpam(tx, networkId);
+    const ipam = await session.network(networkId);
     const plan = planFixedIps(networkId, ipam.subnets, attrs.fixed_ips as FixedIpRequest[] | undefined, []);
-    const fixedIps = await chooseFixedIps(tx, { networkId, mac, plan, ipam });
+    const fixedIps = await chooseFixedIps(tx, { networkId, mac, plan, ipam, allocated: session.allocated });
     const now = this.#deps.clock();
     const row: PortRow = {
       id: this.#deps.newId(),
@@ -128,26 +163,7 @@ export class PortService {
       updated_at: now,
       revision_number: 1,
     };
-    const values = {
-      ...row,
-      tags: JSON.stringify(row.tags),
-      binding_profile: JSON.stringify(row.binding_profile),
-      binding_vif_details: JSON.stringify(row.binding_vif_details),
-    };
-    // Port and allocations in one statement: each statement is a round trip
-    // into PGlite, the largest cost of a port create. The network is not
-    // looked up first either: its absence shows as a foreign key violation.
-    const insert =
-      fixedIps.length === 0
-        ? tx.insertInto('ports').values(values)
-        : tx
-            .with('port', (db) => db.insertInto('ports').values(values).returning('id'))
-            .insertInto('ip_allocations')
-            .values(allocationRows(row.id, networkId, fixedIps));
-    await insert.execute().catch((err: unknown) => {
-      throw isForeignKeyViolation(err) ? new NetworkNotFound(networkId) : err;
-    });
-    return toView(row, fixedIps);
+    return { row, fixedIps };
   }
 
   /**

@@ -21,7 +21,7 @@ import { type JsonRow, selectAsJson } from '../db/json-rows.js';
 import type { RoutersTable } from '../db/schema.js';
 import { transact, type Tx } from '../db/transact.js';
 import type { AgentService } from './agents.js';
-import { owningProject, type RequestContext } from './context.js';
+import { owningProject, type RequestContext, SYSTEM_CONTEXT } from './context.js';
 import type { Filters, ServiceDeps } from './deps.js';
 import type { L3Scheduling } from './l3-scheduling.js';
 import type { PortService } from './ports.js';
@@ -31,8 +31,6 @@ type RouterRow = Selectable<RoutersTable>;
 type GatewayJson = { port_id: string; network_id: string; fixed_ips: FixedIp[] } | null;
 
 const SQL_FILTER_COLUMNS = { id: 'id', name: 'name', project_id: 'project_id', tenant_id: 'project_id', status: 'status' } as const;
-
-const SYSTEM: RequestContext = { projectId: '', isAdmin: true, roles: ['admin'], requestId: 'internal' };
 
 function toView(row: RouterRow | JsonRow<RouterRow>, gateway: GatewayJson): RouterView {
   return {
@@ -107,7 +105,7 @@ export class RouterService {
 
   async create(ctx: RequestContext, items: readonly Attrs[]): Promise<RouterView[]> {
     return transact(this.#deps.db, async (tx) => {
-      const ids: string[] = [];
+      const views: RouterView[] = [];
       for (const attrs of items) {
         if (attrs.distributed === true) throw new BadRequest('router', 'Distributed virtual routers are not supported');
         const now = this.#deps.clock();
@@ -129,11 +127,13 @@ export class RouterService {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        if (attrs.external_gateway_info) await this.#setGateway(tx, row, attrs.external_gateway_info as GatewayRequest);
+        const gateway = attrs.external_gateway_info as GatewayRequest | null | undefined;
+        if (gateway) await this.#setGateway(tx, row, gateway);
         await this.#l3.scheduleNew(tx, row);
-        ids.push(row.id);
+        // Without a gateway the new row is the whole view; with one, read it back with the port.
+        views.push(gateway ? (await selectRouters(tx, { id: [row.id] }))[0]! : toView(row, null));
       }
-      return selectRouters(tx, { id: ids });
+      return views;
     });
   }
 
@@ -211,7 +211,7 @@ export class RouterService {
       await tx.deleteFrom('ports').where('id', '=', current.id).execute();
     }
     if (info && !keepPort) {
-      const port = await this.#ports.insertInTx(tx, SYSTEM, {
+      const port = await this.#ports.insertInTx(tx, SYSTEM_CONTEXT, {
         network_id: info.network_id,
         device_owner: DEVICE_OWNER.gateway,
         device_id: row.id,

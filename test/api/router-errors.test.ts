@@ -180,5 +180,10 @@ describe('agent scheduler endpoints', () => {
     assert.equal((await api.del(`/v2.0/agents/${l3.id}`)).status, 204);
     assertError(await api.get(`/v2.0/agents/${l3.id}`), 404, 'AgentNotFound');
     assert.equal((await api.get('/v2.0/agents?agent_type=L3+agent')).body.agents.length, 2);
+    // A DHCP agent takes its DHCP ports with it.
+    const { networkId } = await makeNetworkWithSubnet(api);
+    const [serving] = (await api.get(`/v2.0/networks/${networkId}/dhcp-agents`)).body.agents;
+    assert.equal((await api.del(`/v2.0/agents/${serving.id}`)).status, 204);
+    assert.deepEqual((await api.get(`/v2.0/ports?network_id=${networkId}&device_owner=network:dhcp`)).body.ports, []);
   });
 });

@@ -144,6 +144,33 @@ describe('scheduling', () => {
   });
 });
 
+describe('VRID exhaustion', () => {
+  it('answers 409 NoVRIDAvailable for a project\'s 255th HA router and creates nothing', async () => {
+    await api.close();
+    api = await startTestApi({ max_l3_agents_per_router: '1', min_l3_agents_per_router: '1' });
+    try {
+      await reportAgents(api, ['net-0']);
+      for (let i = 0; i < 254; i++) {
+        const res = await api.post('/v2.0/routers', { router: { name: `r${i}` } });
+        assert.equal(res.status, 201, res.text);
+      }
+      const portsBefore = (await api.get('/v2.0/ports')).body.ports.length;
+      const full = await api.post('/v2.0/routers', { router: { name: 'one-too-many' } });
+      assert.equal(full.status, 409);
+      assert.equal(full.body.NeutronError.type, 'NoVRIDAvailable');
+      assert.match(full.body.NeutronError.message, /limit of number of HA Routers per project is 254/);
+      assert.equal((await api.get('/v2.0/routers')).body.routers.length, 254);
+      assert.equal((await api.get('/v2.0/ports')).body.ports.length, portsBefore);
+      // Another project has VRIDs of its own; a legacy router needs none.
+      assert.equal((await api.post('/v2.0/routers', { router: { name: 'other', project_id: 'b'.repeat(32) } })).status, 201);
+      assert.equal((await api.post('/v2.0/routers', { router: { name: 'legacy', ha: false } })).status, 201);
+    } finally {
+      await api.close();
+      api = await startTestApi({ dhcp_agents_per_network: '3', agent_down_time: '15', ha_replace_dead_agent_after: '60', dhcp_failover_after: '30' });
+    }
+  });
+});
+
 describe('the HA network', () => {
   it('goes away with the project\'s last HA router', async () => {
     await reportAgents(api, NODES);
