@@ -24,6 +24,8 @@ export interface AgentApiDeps {
   readonly deps: ServiceDeps;
   readonly log: Logger;
   readonly token: string;
+  /** Told to agents in every report answer: how often to report. */
+  readonly reportInterval: number;
   readonly agents: AgentService;
   readonly l3: L3Scheduling;
   readonly dhcp: DhcpScheduling;
@@ -79,7 +81,7 @@ export function registerAgentApi(app: Hono<ApiEnv>, d: AgentApiDeps): void {
       return report;
     });
     if (result.revived.length > 0) d.log.info({ host: req.host, roles: result.revived }, 'agent registered or revived');
-    return c.json({ agents: result.agents } satisfies ReportResponse);
+    return c.json({ agents: result.agents, report_interval: d.reportInterval } satisfies ReportResponse);
   });
 
   app.get(`${base}/hosts/:host/snapshot`, async (c) => {

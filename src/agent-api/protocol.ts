@@ -14,6 +14,8 @@ export interface ReportRequest {
 
 export interface ReportResponse {
   readonly agents: readonly { role: AgentRole; id: string; agent_type: string }[];
+  /** Seconds until the next report is due (the server's report_interval). */
+  readonly report_interval: number;
 }
 
 /** POST /agent/v1/hosts/{host}/ha-states: keepalived's view of each router, batched. */

@@ -48,6 +48,7 @@ export interface ApiDeps {
   readonly tags: TagService;
   /** The shared secret of the agent protocol (empty: every agent call is refused). */
   readonly agentToken: string;
+  readonly reportInterval: number;
   /** Builds the caller's context from the request (noauth: always admin). */
   readonly authenticate: (req: Request) => Promise<Omit<RequestContext, 'requestId'>>;
 }
@@ -102,7 +103,7 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   registerCollection(app, deps.tags, { spec: ROUTER_SPEC, notFound: (id) => new RouterNotFound(id), service: deps.routers, taggedAs: 'routers' });
   registerCollection(app, deps.tags, { spec: FLOATINGIP_SPEC, notFound: (id) => new FloatingIPNotFound(id), service: deps.floatingips, taggedAs: 'floatingips' });
   registerCollection(app, deps.tags, { spec: AGENT_SPEC, notFound: (id) => new AgentNotFound(id), service: deps.agents });
-  registerAgentApi(app, { deps: deps.deps, log: deps.log, token: deps.agentToken, agents: deps.agents, l3: deps.l3, dhcp: deps.dhcp, haReports: deps.haReports, changes: deps.changes });
+  registerAgentApi(app, { deps: deps.deps, log: deps.log, token: deps.agentToken, reportInterval: deps.reportInterval, agents: deps.agents, l3: deps.l3, dhcp: deps.dhcp, haReports: deps.haReports, changes: deps.changes });
 
   // A known path with an unsupported method is a 405, as in Neutron.
   app.all('/v2.0/:collection{(networks|subnets|ports|routers|floatingips|agents)}/:id?', (c) => {

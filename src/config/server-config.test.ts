@@ -31,6 +31,11 @@ describe('loadServerConfig', () => {
     assert.equal(c.connection, 'postgresql://u@h/db');
     assert.deepEqual(c.vni_ranges, [[5, 10], [20, 30]]);
   });
+  it('checks rules between options', () => {
+    assert.throws(() => loadServerConfig({ overrides: { report_interval: '20', agent_down_time: '15' } }), /report_interval \(20\) must be shorter/);
+    assert.throws(() => loadServerConfig({ overrides: { min_l3_agents_per_router: '4' } }), /exceeds max_l3_agents_per_router/);
+  });
+
   it('reports every problem at once', () => {
     const file = iniFile('[DEFAULT]\nbind_port = seventy\nbind_prot = 1\nconnection = x\nbase_mac = 01:00:00:00:00:00\n');
     try {

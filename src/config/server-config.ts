@@ -85,6 +85,7 @@ export const SERVER_OPTIONS = {
   min_l3_agents_per_router: { section: 'DEFAULT', schema: count, default: '2', help: 'fewer alive L3 agents than this refuses an HA router (0 = no minimum)' },
   dhcp_agents_per_network: { section: 'DEFAULT', schema: count.min(1), default: '1', help: 'DHCP agents serving each network' },
   agent_down_time: { section: 'DEFAULT', schema: seconds, default: '15', help: 'seconds without a heartbeat before an agent is dead' },
+  report_interval: { section: 'DEFAULT', schema: seconds.min(0.1), default: '5', help: 'seconds between an agent\'s heartbeats (told to agents when they report)' },
   ha_replace_dead_agent_after: {
     section: 'DEFAULT',
     schema: seconds,
@@ -141,6 +142,18 @@ function readIni(file: string, problems: string[]): Record<string, string> {
   return values;
 }
 
+/** Rules between options. */
+function crossCheck(c: ServerConfig): string[] {
+  const problems: string[] = [];
+  if (c.report_interval >= c.agent_down_time) {
+    problems.push(`report_interval (${c.report_interval}) must be shorter than agent_down_time (${c.agent_down_time}), or every agent would look dead between reports`);
+  }
+  if (c.max_l3_agents_per_router > 0 && c.min_l3_agents_per_router > c.max_l3_agents_per_router) {
+    problems.push(`min_l3_agents_per_router (${c.min_l3_agents_per_router}) exceeds max_l3_agents_per_router (${c.max_l3_agents_per_router})`);
+  }
+  return problems;
+}
+
 /** Validates every option and reports all problems at once (ConfigError). */
 export function loadServerConfig(sources: ConfigSources = {}): ServerConfig {
   const problems: string[] = [];
@@ -161,6 +174,7 @@ export function loadServerConfig(sources: ConfigSources = {}): ServerConfig {
     if (result.success) config[name] = result.data;
     else problems.push(...result.error.issues.map((i) => `${name} = '${raw[name]}': ${i.message}`));
   }
+  if (problems.length === 0) problems.push(...crossCheck(config as ServerConfig));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config) as ServerConfig;
 }

@@ -74,6 +74,7 @@ export async function composeApi(options: ComposeOptions): Promise<ComposedApi> 
     changes,
     tags: new TagService(deps),
     agentToken: config.agent_token,
+    reportInterval: config.report_interval,
     // noauth, as Neutron: every request is admin, in the server's own project.
     authenticate: async () => ({ projectId, isAdmin: true, roles: ['admin'] }),
   });

@@ -20,6 +20,13 @@ describe('agent protocol', () => {
     assert.deepEqual((await api.get('/v2.0/agents')).body.agents, []);
   });
 
+  it('answers a report with the agent ids and the report interval', async () => {
+    const res = await api.agent('POST', '/report', { host: 'net-0', roles: [{ role: 'l3', configurations: {} }, { role: 'l2', configurations: { tunnel_ip: '10.0.0.1' } }] });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.report_interval, 5);
+    assert.deepEqual(res.body.agents.map((a: { agent_type: string }) => a.agent_type), ['L3 agent', 'Linux bridge agent']);
+  });
+
   it('validates reports', async () => {
     assert.equal((await api.agent('POST', '/report', { host: 'bad host!', roles: [{ role: 'l3' }] })).status, 400);
     assert.equal((await api.agent('POST', '/report', { host: 'net-0', roles: [{ role: 'router' }] })).status, 400);
