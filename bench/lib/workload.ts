@@ -71,7 +71,7 @@ export async function runMode(
   );
   progress(`${mode}: ${plan.ports} port creates`);
   results.push(
-    result('port create', mode, await phase(plan.ports, concurrency, async (i) => {
+    result('port create', mode, await phase(plan.ports, concurrency, async () => {
       const { value, ms } = await client.call('POST', '/v2.0/ports', { port: { network_id: portNet } });
       const ips = fixedIps(record(value, 'port', 'port create'), 'port create');
       if (ips.length !== 1 || ips[0]?.subnet_id !== portSubnet) {

@@ -7,6 +7,7 @@ import { AgentNotFound } from '../domain/errors.js';
 import { dhcpDeviceId } from '../domain/uuid5.js';
 import type { Attrs } from '../domain/resource-spec.js';
 import type { AgentsTable } from '../db/schema.js';
+import type { Candidate } from '../scheduler/choose-agents.js';
 import { transact, type Tx } from '../db/transact.js';
 import type { RequestContext } from './context.js';
 import type { Filters, ServiceDeps } from './deps.js';
@@ -37,6 +38,27 @@ export class AgentService {
 
   constructor(deps: ServiceDeps & { config: AgentSettings }) {
     this.#deps = deps;
+  }
+
+  /**
+   * Every agent of a type as a scheduling candidate: liveness, and load as the
+   * number of its rows in `bindings` (routers or networks it hosts), counted
+   * per agent by index: cheaper than joining every binding and grouping.
+   */
+  async candidates(tx: Tx, agentType: string, bindings: 'l3_bindings' | 'dhcp_bindings'): Promise<Candidate[]> {
+    const rows = await tx
+      .selectFrom('agents')
+      .select((eb) => [
+        'agents.id',
+        'agents.host',
+        'agents.admin_state_up',
+        'agents.heartbeat_at',
+        eb.selectFrom(bindings).select(eb.fn.countAll<number>().as('n')).whereRef(`${bindings}.agent_id`, '=', 'agents.id').as('load'),
+      ])
+      .where('agents.agent_type', '=', agentType)
+      .execute();
+    const now = this.#deps.clock();
+    return rows.map((r) => ({ id: r.id, host: r.host, adminStateUp: r.admin_state_up, alive: this.isAlive(r, now), load: Number(r.load) }));
   }
 
   isAlive(row: Pick<AgentRow, 'heartbeat_at'>, now = this.#deps.clock()): boolean {

@@ -31,20 +31,9 @@ export class DhcpScheduling {
   }
 
   async candidates(tx: Tx): Promise<Candidate[]> {
-    const rows = await tx
-      .selectFrom('agents')
-      .select((eb) => [
-        'agents.id',
-        'agents.host',
-        'agents.admin_state_up',
-        'agents.heartbeat_at',
-        eb.selectFrom('dhcp_bindings').select(eb.fn.countAll<number>().as('n')).whereRef('dhcp_bindings.agent_id', '=', 'agents.id').as('load'),
-      ])
-      .where('agents.agent_type', '=', DHCP_AGENT_TYPE)
-      .execute();
-    const now = this.#deps.clock();
-    return rows.map((r) => ({ id: r.id, host: r.host, adminStateUp: r.admin_state_up, alive: this.#agents.isAlive(r, now), load: Number(r.load) }));
+    return this.#agents.candidates(tx, DHCP_AGENT_TYPE, 'dhcp_bindings');
   }
+
 
   async #dhcpSubnets(tx: Tx, networkId: string): Promise<string[]> {
     const rows = await tx.selectFrom('subnets').select('id').where('network_id', '=', networkId).where('enable_dhcp', '=', true).orderBy('created_at').execute();

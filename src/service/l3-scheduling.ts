@@ -54,21 +54,9 @@ export class L3Scheduling {
 
   /** Every L3 agent with its load (routers hosted) and liveness. */
   async candidates(tx: Tx): Promise<Candidate[]> {
-    // Load by an indexed count per agent: cheaper than joining every binding and grouping.
-    const rows = await tx
-      .selectFrom('agents')
-      .select((eb) => [
-        'agents.id',
-        'agents.host',
-        'agents.admin_state_up',
-        'agents.heartbeat_at',
-        eb.selectFrom('l3_bindings').select(eb.fn.countAll<number>().as('n')).whereRef('l3_bindings.agent_id', '=', 'agents.id').as('load'),
-      ])
-      .where('agents.agent_type', '=', L3_AGENT_TYPE)
-      .execute();
-    const now = this.#d.deps.clock();
-    return rows.map((r) => ({ id: r.id, host: r.host, adminStateUp: r.admin_state_up, alive: this.#d.agents.isAlive(r, now), load: Number(r.load) }));
+    return this.#d.agents.candidates(tx, L3_AGENT_TYPE, 'l3_bindings');
   }
+
 
   /**
    * Places a new (or newly converted) router: an HA router on

@@ -3,7 +3,7 @@
 // network's life, dead agents, replacement replicas, split brain, conversion.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { agentIds, makeNetworkWithSubnet, reportAgents, startTestApi, type TestApi } from './harness.js';
+import { makeNetworkWithSubnet, reportAgents, startTestApi, type TestApi } from './harness.js';
 
 const NODES = ['net-0', 'net-1', 'net-2'];
 let api: TestApi;
