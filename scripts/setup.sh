@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the openstack and neutron CLIs (compatibility tests and the
-# demo), PostgreSQL (the scaled-out database, tested too), iproute2, curl.
-PACKAGES=(python3-openstackclient python3-neutronclient postgresql iproute2 procps curl)
+# demo), PostgreSQL (the scaled-out database, tested too), iproute2 and
+# iputils-ping (namespaces and their tests), curl.
+PACKAGES=(python3-openstackclient python3-neutronclient postgresql iproute2 iputils-ping procps curl)
 
 say() { printf 'setup: %s\n' "$*"; }
 

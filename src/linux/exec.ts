@@ -1,0 +1,33 @@
+// Runs host commands: always an argv array (never a shell string), with a
+// time limit, and failures turned into an ExecError that carries the exit
+// status and stderr for the typed errors of the wrappers above it.
+import { execFile } from 'node:child_process';
+
+export class ExecError extends Error {
+  constructor(
+    readonly argv: readonly string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(`${argv.join(' ')} failed (exit ${exitCode ?? 'signal'}): ${stderr.trim() || 'no output'}`);
+  }
+}
+
+export interface ExecResult {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The one way host commands run, so tests and the executor can swap it. */
+export type Exec = (argv: readonly string[], options?: { timeoutMs?: number }) => Promise<ExecResult>;
+
+export const exec: Exec = (argv, options = {}) =>
+  new Promise((resolve, reject) => {
+    const [file, ...args] = argv;
+    if (!file) return reject(new Error('exec: empty argv'));
+    execFile(file, args, { timeout: options.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (!err) return resolve({ stdout, stderr });
+      const code = typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
+      reject(new ExecError(argv, code, stderr || err.message));
+    });
+  });

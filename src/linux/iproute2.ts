@@ -1,0 +1,151 @@
+// Typed, idempotent wrappers over iproute2 (`ip -json`): network namespaces
+// and links. "Already there" and "already gone" count as success, so replays
+// and resyncs are always safe; any other failure is an ExecError, or one of
+// the typed errors below that callers act on.
+import { type Exec, ExecError, exec as defaultExec } from './exec.js';
+
+export class NamespaceNotFound extends Error {
+  constructor(readonly namespace: string) {
+    super(`network namespace ${namespace} does not exist`);
+  }
+}
+
+export interface Link {
+  readonly ifname: string;
+  readonly ifindex: number;
+  readonly address?: string;
+  readonly mtu: number;
+  readonly flags: readonly string[];
+  readonly operstate: string;
+  /** For veths: the peer's index; for enslaved devices, the master's name. */
+  readonly link?: string;
+  readonly master?: string;
+  readonly linkinfo?: { readonly info_kind?: string };
+}
+
+export interface Address {
+  readonly family: 'inet' | 'inet6';
+  readonly local: string;
+  readonly prefixlen: number;
+  readonly scope: string;
+}
+
+function nsArgs(namespace: string | undefined): string[] {
+  return namespace ? ['-n', namespace] : [];
+}
+
+function missingNamespace(err: unknown, namespace: string | undefined): boolean {
+  return namespace !== undefined && err instanceof ExecError && /Cannot open network namespace/.test(err.stderr);
+}
+
+export class IpRoute2 {
+  readonly #exec: Exec;
+
+  constructor(exec: Exec = defaultExec) {
+    this.#exec = exec;
+  }
+
+  /** Runs `ip [-n ns] ARGS`; a missing namespace becomes NamespaceNotFound. */
+  async #ip(namespace: string | undefined, args: readonly string[]): Promise<string> {
+    try {
+      return (await this.#exec(['ip', ...nsArgs(namespace), ...args])).stdout;
+    } catch (err) {
+      if (missingNamespace(err, namespace)) throw new NamespaceNotFound(namespace!);
+      throw err;
+    }
+  }
+
+  async #json<T>(namespace: string | undefined, args: readonly string[]): Promise<T> {
+    const out = await this.#ip(namespace, ['-json', ...args]);
+    return (out.trim() === '' ? [] : JSON.parse(out)) as T;
+  }
+
+  async listNamespaces(): Promise<string[]> {
+    const list = await this.#json<{ name: string }[]>(undefined, ['netns', 'list']);
+    return list.map((n) => n.name).sort();
+  }
+
+  async ensureNamespace(name: string): Promise<void> {
+    try {
+      await this.#ip(undefined, ['netns', 'add', name]);
+    } catch (err) {
+      if (!(err instanceof ExecError && /File exists/.test(err.stderr))) throw err;
+    }
+    await this.setUp(name, 'lo');
+  }
+
+  async removeNamespace(name: string): Promise<void> {
+    try {
+      await this.#ip(undefined, ['netns', 'delete', name]);
+    } catch (err) {
+      if (!(err instanceof ExecError && /No such file or directory/.test(err.stderr))) throw err;
+    }
+  }
+
+  async listLinks(namespace?: string): Promise<Link[]> {
+    return this.#json<Link[]>(namespace, ['-details', 'link', 'show']);
+  }
+
+  async getLink(namespace: string | undefined, ifname: string): Promise<Link | undefined> {
+    return (await this.listLinks(namespace)).find((l) => l.ifname === ifname);
+  }
+
+  async setUp(namespace: string | undefined, ifname: string): Promise<void> {
+    await this.#ip(namespace, ['link', 'set', 'dev', ifname, 'up']);
+  }
+
+  /** A veth pair: `name` in `namespace`, `peer` in `peerNamespace` (both optional: the current one). */
+  async ensureVeth(spec: { namespace?: string; name: string; peerNamespace?: string; peer: string; mac?: string; mtu?: number }): Promise<void> {
+    if (await this.getLink(spec.namespace, spec.name)) return;
+    const args = ['link', 'add', spec.name];
+    if (spec.mac) args.push('address', spec.mac);
+    if (spec.mtu) args.push('mtu', String(spec.mtu));
+    args.push('type', 'veth', 'peer', 'name', spec.peer);
+    if (spec.mtu) args.push('mtu', String(spec.mtu));
+    if (spec.peerNamespace) args.push('netns', spec.peerNamespace);
+    await this.#ip(spec.namespace, args);
+  }
+
+  async ensureBridge(namespace: string | undefined, name: string, options: { mtu?: number } = {}): Promise<void> {
+    if (!(await this.getLink(namespace, name))) {
+      await this.#ip(namespace, ['link', 'add', name, ...(options.mtu ? ['mtu', String(options.mtu)] : []), 'type', 'bridge']);
+    }
+    await this.setUp(namespace, name);
+  }
+
+  /** Plugs a device into a bridge (idempotent: `ip link set master` is). */
+  async setMaster(namespace: string | undefined, ifname: string, bridge: string): Promise<void> {
+    await this.#ip(namespace, ['link', 'set', 'dev', ifname, 'master', bridge]);
+  }
+
+  async removeLink(namespace: string | undefined, ifname: string): Promise<void> {
+    try {
+      await this.#ip(namespace, ['link', 'delete', 'dev', ifname]);
+    } catch (err) {
+      if (!(err instanceof ExecError && /Cannot find device/.test(err.stderr))) throw err;
+    }
+  }
+
+  async listAddresses(namespace: string | undefined, ifname: string): Promise<Address[]> {
+    const links = await this.#json<{ addr_info?: Address[] }[]>(namespace, ['address', 'show', 'dev', ifname]);
+    return links.flatMap((l) => l.addr_info ?? []).map(({ family, local, prefixlen, scope }) => ({ family, local, prefixlen, scope }));
+  }
+
+  async ensureAddress(namespace: string | undefined, ifname: string, cidr: string): Promise<void> {
+    try {
+      await this.#ip(namespace, ['address', 'add', cidr, 'dev', ifname]);
+    } catch (err) {
+      // iproute2 6.1 says "Address already assigned" for IPv4, "File exists" for IPv6.
+      if (!(err instanceof ExecError && /File exists|Address already assigned/.test(err.stderr))) throw err;
+    }
+  }
+
+  async removeAddress(namespace: string | undefined, ifname: string, cidr: string): Promise<void> {
+    try {
+      await this.#ip(namespace, ['address', 'delete', cidr, 'dev', ifname]);
+    } catch (err) {
+      // IPv4 says "Address not found", IPv6 "Cannot assign requested address".
+      if (!(err instanceof ExecError && /Address not found|Cannot assign requested address/.test(err.stderr))) throw err;
+    }
+  }
+}
