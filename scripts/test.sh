@@ -14,8 +14,6 @@ if [ "${HANET_TEST_POSTGRES:-1}" != "0" ]; then
   port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
   url=$(bash scripts/postgres.sh start "$pgdir" "$port")
   echo "API suite on PostgreSQL ($url)"
-  # The in-process API suites; durability and agent-watch run a real server on
-  # its embedded PGlite, so they are not repeated here.
-  HANET_TEST_POSTGRES_URL=$url node --test --test-concurrency=2 \
-    $(find dist/test/api -name '*.test.js' ! -name 'durability.test.js' ! -name 'agent-watch.test.js' | sort)
+  # The in-process API suites (test/process runs real servers on PGlite).
+  HANET_TEST_POSTGRES_URL=$url node --test --test-concurrency=2 $(find dist/test/api -name '*.test.js' | sort)
 fi

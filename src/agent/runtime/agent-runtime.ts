@@ -1,0 +1,161 @@
+// The agent's conversation with the server, independent of what it runs:
+// heartbeats at the pace the server asks for; a watch stream, reopened with
+// capped exponential backoff whenever it ends; a snapshot fetch whenever the
+// watch says "changed" and on a periodic full resync, handed to the
+// reconciler only when its revision differs from the last one applied.
+// Level-triggered: a missed event is repaired by the next resync.
+import type { HostSnapshot, ReportRequest, ReportResponse, WatchEvent } from '../../agent-api/protocol.js';
+import type { WatchHandle } from '../../client/agent-client.js';
+import type { Logger } from '../../log.js';
+import { type Backoff, createBackoff } from './backoff.js';
+
+/** The calls the runtime makes (AgentClient; a fake in unit tests). */
+export interface AgentServer {
+  report(req: ReportRequest): Promise<ReportResponse>;
+  snapshot(host: string): Promise<HostSnapshot>;
+  watch(host: string, onEvent: (event: WatchEvent) => void): Promise<WatchHandle>;
+}
+
+/** Sleeps, but wakes early when the signal aborts (the runtime is stopping). */
+export type Delay = (ms: number, signal: AbortSignal) => Promise<void>;
+
+export const realDelay: Delay = (ms, signal) =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+
+export interface AgentRuntimeOptions {
+  readonly server: AgentServer;
+  readonly host: string;
+  readonly roles: ReportRequest['roles'];
+  /** Applies a snapshot whose revision is new; never called twice at once. */
+  readonly onSnapshot: (snapshot: HostSnapshot) => Promise<void>;
+  readonly log: Logger;
+  readonly delay?: Delay;
+  readonly resyncIntervalMs?: number;
+  readonly watchBackoff?: Backoff;
+  readonly syncBackoff?: Backoff;
+}
+
+export class AgentRuntime {
+  readonly #o: AgentRuntimeOptions;
+  readonly #delay: Delay;
+  readonly #stop = new AbortController();
+  readonly #watchBackoff: Backoff;
+  readonly #syncBackoff: Backoff;
+  #loops: Promise<void>[] = [];
+  #watch: WatchHandle | undefined;
+  #applied: string | undefined;
+  #syncing: Promise<void> | undefined;
+  #syncAgain = false;
+
+  constructor(options: AgentRuntimeOptions) {
+    this.#o = options;
+    this.#delay = options.delay ?? realDelay;
+    this.#watchBackoff = options.watchBackoff ?? createBackoff();
+    this.#syncBackoff = options.syncBackoff ?? createBackoff();
+  }
+
+  /** The revision of the last snapshot handed to the reconciler. */
+  get appliedRevision(): string | undefined {
+    return this.#applied;
+  }
+
+  start(): void {
+    this.#loops = [this.#heartbeatLoop(), this.#watchLoop(), this.#resyncLoop()];
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#watch?.close();
+    await Promise.all(this.#loops);
+    await this.#syncing;
+  }
+
+  get #stopping(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  async #heartbeatLoop(): Promise<void> {
+    let first = true;
+    while (!this.#stopping) {
+      let waitMs: number;
+      try {
+        const answer = await this.#o.server.report({ host: this.#o.host, roles: this.#o.roles, start_flag: first });
+        first = false;
+        waitMs = answer.report_interval * 1000;
+      } catch (err) {
+        this.#o.log.warn({ err: String(err) }, 'heartbeat failed; retrying');
+        waitMs = 1_000;
+      }
+      await this.#delay(waitMs, this.#stop.signal);
+    }
+  }
+
+  async #watchLoop(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        this.#watch = await this.#o.server.watch(this.#o.host, (event) => {
+          if (event.type === 'changed') this.requestSync();
+        });
+        this.#watchBackoff.reset();
+        await this.#watch.ended;
+        if (this.#stopping) return;
+        this.#o.log.info('watch stream ended; reopening');
+      } catch (err) {
+        if (this.#stopping) return;
+        const wait = this.#watchBackoff.next();
+        this.#o.log.warn({ err: String(err), retry_ms: wait }, 'watch failed');
+        await this.#delay(wait, this.#stop.signal);
+      }
+    }
+  }
+
+  async #resyncLoop(): Promise<void> {
+    const every = this.#o.resyncIntervalMs ?? 60_000;
+    while (!this.#stopping) {
+      await this.#delay(every, this.#stop.signal);
+      if (!this.#stopping) this.requestSync();
+    }
+  }
+
+  /** Fetches the snapshot now, or once more after the fetch under way (requests coalesce). */
+  requestSync(): void {
+    if (this.#syncing) {
+      this.#syncAgain = true;
+      return;
+    }
+    this.#syncing = this.#sync().finally(() => {
+      this.#syncing = undefined;
+      if (this.#syncAgain && !this.#stopping) {
+        this.#syncAgain = false;
+        this.requestSync();
+      }
+    });
+  }
+
+  async #sync(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        const snapshot = await this.#o.server.snapshot(this.#o.host);
+        if (snapshot.revision !== this.#applied) {
+          await this.#o.onSnapshot(snapshot);
+          this.#applied = snapshot.revision;
+        }
+        this.#syncBackoff.reset();
+        return;
+      } catch (err) {
+        const wait = this.#syncBackoff.next();
+        this.#o.log.warn({ err: String(err), retry_ms: wait }, 'sync failed');
+        await this.#delay(wait, this.#stop.signal);
+      }
+    }
+  }
+}
