@@ -148,4 +148,44 @@ export class IpRoute2 {
       if (!(err instanceof ExecError && /Address not found|Cannot assign requested address/.test(err.stderr))) throw err;
     }
   }
+
+  /** A VXLAN device (learning on, port 4789) plugged into `bridge` and up. */
+  async ensureVxlan(namespace: string | undefined, spec: { device: string; vni: number; local: string; dev: string; mtu: number; bridge: string }): Promise<void> {
+    if (!(await this.getLink(namespace, spec.device))) {
+      await this.#ip(namespace, ['link', 'add', spec.device, 'mtu', String(spec.mtu), 'type', 'vxlan', 'id', String(spec.vni), 'local', spec.local, 'dev', spec.dev, 'dstport', '4789', 'ttl', '16']);
+    }
+    await this.setMaster(namespace, spec.device, spec.bridge);
+    await this.setUp(namespace, spec.device);
+  }
+
+  async #bridge(namespace: string | undefined, args: readonly string[]): Promise<string> {
+    try {
+      return (await this.#exec(['bridge', ...nsArgs(namespace), ...args])).stdout;
+    } catch (err) {
+      if (missingNamespace(err, namespace)) throw new NamespaceNotFound(namespace!);
+      throw err;
+    }
+  }
+
+  /** The destinations of a VXLAN device's all-zero fdb entries: the peers it floods to. */
+  async floodEntries(namespace: string | undefined, device: string): Promise<string[]> {
+    const out = await this.#bridge(namespace, ['-json', 'fdb', 'show', 'dev', device]);
+    const entries = (out.trim() === '' ? [] : JSON.parse(out)) as { mac: string; dst?: string }[];
+    return entries.filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!).sort();
+  }
+
+  /** Idempotent both ways: `bridge fdb append` of an entry that exists, or `del` of one that does not, succeed. */
+  async addFloodEntry(namespace: string | undefined, device: string, dst: string): Promise<void> {
+    await this.#bridge(namespace, ['fdb', 'append', '00:00:00:00:00:00', 'dev', device, 'dst', dst]);
+  }
+
+  async removeFloodEntry(namespace: string | undefined, device: string, dst: string): Promise<void> {
+    await this.#bridge(namespace, ['fdb', 'del', '00:00:00:00:00:00', 'dev', device, 'dst', dst]);
+  }
+
+  /** Bridges, VXLAN devices and tap peers must not chatter IPv6 into the overlay (LAB-NOTES §8.1). */
+  async disableIpv6(namespace: string | undefined, ifname: string): Promise<void> {
+    const sysctl = ['sysctl', '-q', '-w', `net.ipv6.conf.${ifname}.disable_ipv6=1`];
+    await this.#exec(namespace ? ['ip', 'netns', 'exec', namespace, ...sysctl] : sysctl);
+  }
 }

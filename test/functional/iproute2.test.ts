@@ -60,6 +60,30 @@ describe('iproute2 wrappers on real namespaces', { skip: !isRoot && 'needs root'
     assert.equal(await ip.getLink(B, 'eth0'), undefined);
   });
 
+  it('builds a VXLAN device on a bridge and keeps its flood entries, idempotently', async () => {
+    await ip.ensureVeth({ namespace: A, name: 'eth0', peerNamespace: B, peer: 'eth9' });
+    await ip.ensureAddress(A, 'eth0', '192.0.2.10/24');
+    await ip.setUp(A, 'eth0');
+    await ip.ensureBridge(A, 'brq-vx', { mtu: 1450 });
+    const spec = { device: 'vxlan-200', vni: 200, local: '192.0.2.10', dev: 'eth0', mtu: 1450, bridge: 'brq-vx' };
+    await ip.ensureVxlan(A, spec);
+    await ip.ensureVxlan(A, spec);
+    const vx = await ip.getLink(A, 'vxlan-200');
+    assert.equal(vx?.linkinfo?.info_kind, 'vxlan');
+    assert.equal(vx?.master, 'brq-vx');
+    await ip.addFloodEntry(A, 'vxlan-200', '192.0.2.12');
+    await ip.addFloodEntry(A, 'vxlan-200', '192.0.2.11');
+    await ip.addFloodEntry(A, 'vxlan-200', '192.0.2.11');
+    assert.deepEqual(await ip.floodEntries(A, 'vxlan-200'), ['192.0.2.11', '192.0.2.12']);
+    await ip.removeFloodEntry(A, 'vxlan-200', '192.0.2.12');
+    await ip.removeFloodEntry(A, 'vxlan-200', '192.0.2.12');
+    assert.deepEqual(await ip.floodEntries(A, 'vxlan-200'), ['192.0.2.11']);
+    await ip.disableIpv6(A, 'brq-vx');
+    assert.equal(execFileSync('ip', ['netns', 'exec', A, 'sysctl', '-n', 'net.ipv6.conf.brq-vx.disable_ipv6'], { encoding: 'utf8' }).trim(), '1');
+    await ip.removeLink(A, 'vxlan-200');
+    await ip.removeLink(A, 'brq-vx');
+  });
+
   it('turns a missing namespace into NamespaceNotFound, and other failures into ExecError', async () => {
     await assert.rejects(ip.listLinks(`${A}-missing`), NamespaceNotFound);
     await assert.rejects(ip.setUp(A, 'no-such-dev'), ExecError);
