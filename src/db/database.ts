@@ -8,6 +8,7 @@ import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { listenWithReconnect } from './pg-listener.js';
 import { PGlitePool } from './pglite-pool.js';
 import type { Database } from './schema.js';
 
@@ -50,15 +51,8 @@ async function openPostgres(url: string, onConnectionError: (err: Error) => void
     await db.destroy();
     throw err;
   }
-  // A dedicated connection for LISTEN: pooled ones come and go.
-  const listen = async (channel: string, onNotify: () => void) => {
-    const client = new pg.Client({ connectionString: url });
-    client.on('error', onConnectionError);
-    await client.connect();
-    client.on('notification', (msg) => msg.channel === channel && onNotify());
-    await client.query(`LISTEN ${channel}`);
-    return () => client.end();
-  };
+  // A dedicated connection for LISTEN (pooled ones come and go), reopened when it drops.
+  const listen = (channel: string, onNotify: () => void) => listenWithReconnect({ url, channel, onNotify, onConnectionError });
   return { db, kind: 'postgresql', listen, close: () => db.destroy() };
 }
 
