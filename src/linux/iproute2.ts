@@ -45,14 +45,22 @@ export class IpRoute2 {
     this.#exec = exec;
   }
 
-  /** Runs `ip [-n ns] ARGS`; a missing namespace becomes NamespaceNotFound. */
-  async #ip(namespace: string | undefined, args: readonly string[]): Promise<string> {
+  /** Runs `ip|bridge [-n ns] ARGS`; a missing namespace becomes NamespaceNotFound. */
+  async #run(tool: 'ip' | 'bridge', namespace: string | undefined, args: readonly string[]): Promise<string> {
     try {
-      return (await this.#exec(['ip', ...nsArgs(namespace), ...args])).stdout;
+      return (await this.#exec([tool, ...nsArgs(namespace), ...args])).stdout;
     } catch (err) {
       if (missingNamespace(err, namespace)) throw new NamespaceNotFound(namespace!);
       throw err;
     }
+  }
+
+  #ip(namespace: string | undefined, args: readonly string[]): Promise<string> {
+    return this.#run('ip', namespace, args);
+  }
+
+  #bridge(namespace: string | undefined, args: readonly string[]): Promise<string> {
+    return this.#run('bridge', namespace, args);
   }
 
   async #json<T>(namespace: string | undefined, args: readonly string[]): Promise<T> {
@@ -156,15 +164,6 @@ export class IpRoute2 {
     }
     await this.setMaster(namespace, spec.device, spec.bridge);
     await this.setUp(namespace, spec.device);
-  }
-
-  async #bridge(namespace: string | undefined, args: readonly string[]): Promise<string> {
-    try {
-      return (await this.#exec(['bridge', ...nsArgs(namespace), ...args])).stdout;
-    } catch (err) {
-      if (missingNamespace(err, namespace)) throw new NamespaceNotFound(namespace!);
-      throw err;
-    }
   }
 
   /** The destinations of a VXLAN device's all-zero fdb entries: the peers it floods to. */
