@@ -3,12 +3,9 @@
 import type { Hono } from 'hono';
 import { toUuid, AttributeError } from '../domain/attributes.js';
 import { HTTPBadRequest, NetworkNotFound, RouterNotFound } from '../domain/errors.js';
-import { transact } from '../db/transact.js';
 import type { AgentService } from '../service/agents.js';
-import type { ServiceDeps } from '../service/deps.js';
 import type { DhcpScheduling } from '../service/dhcp-scheduling.js';
 import type { HaReportService } from '../service/ha-reports.js';
-import type { L3Scheduling } from '../service/l3-scheduling.js';
 import type { NetworkService } from '../service/networks.js';
 import { parseInterfaceBody, type RouterInterfaceService } from '../service/router-interfaces.js';
 import type { RouterService } from '../service/routers.js';
@@ -17,12 +14,10 @@ import { applyListQuery, parseListQuery } from './list-query.js';
 import { readJsonBody } from './read-body.js';
 
 export interface L3RoutesDeps {
-  readonly deps: ServiceDeps;
   readonly routers: RouterService;
   readonly interfaces: RouterInterfaceService;
   readonly agents: AgentService;
   readonly networks: NetworkService;
-  readonly l3: L3Scheduling;
   readonly dhcp: DhcpScheduling;
   readonly haReports: HaReportService;
 }
@@ -60,46 +55,38 @@ export function registerL3Routes(app: Hono<ApiEnv>, d: L3RoutesDeps): void {
   });
 
   app.get('/v2.0/agents/:id/l3-routers', async (c) => {
-    await d.agents.get(c.get('ctx'), c.req.param('id'));
-    const ids = await d.deps.db.selectFrom('l3_bindings').select('router_id').where('agent_id', '=', c.req.param('id')).execute();
-    const routers = ids.length === 0 ? [] : await d.routers.list(c.get('ctx'), { id: ids.map((r) => r.router_id) });
+    const routers = await d.routers.listByAgent(c.get('ctx'), c.req.param('id'));
     return c.json({ routers: listOf(c.req.url, routers, (id) => new RouterNotFound(id)) });
   });
   app.post('/v2.0/agents/:id/l3-routers', async (c) => {
-    const routerId = idFromBody(await readJsonBody(c), 'router_id');
-    await transact(d.deps.db, async (tx) => d.l3.addToAgent(tx, await d.routers.lock(tx, routerId), c.req.param('id')));
+    await d.routers.addToAgent(idFromBody(await readJsonBody(c), 'router_id'), c.req.param('id'));
     // Neutron answers the literal null; an empty body makes openstacksdk fail.
     return c.json(null, 201);
   });
   app.delete('/v2.0/agents/:id/l3-routers/:router', async (c) => {
-    await d.agents.get(c.get('ctx'), c.req.param('id'));
-    await transact(d.deps.db, async (tx) => {
-      await d.routers.lock(tx, c.req.param('router'));
-      await d.l3.removeFromAgent(tx, c.req.param('router'), c.req.param('id'));
-    });
+    await d.routers.removeFromAgent(c.req.param('router'), c.req.param('id'));
     return c.body(null, 204);
   });
 
   app.get('/v2.0/networks/:id/dhcp-agents', async (c) => {
     await d.networks.get(c.get('ctx'), c.req.param('id'));
-    const ids = await d.deps.db.selectFrom('dhcp_bindings').select('agent_id').where('network_id', '=', c.req.param('id')).execute();
-    const agents = ids.length === 0 ? [] : await d.agents.list(c.get('ctx'), { id: ids.map((a) => a.agent_id) });
+    const ids = await d.dhcp.agentIdsOf(c.req.param('id'));
+    const agents = ids.length === 0 ? [] : await d.agents.list(c.get('ctx'), { id: ids });
     return c.json({ agents: listOf(c.req.url, agents, (id) => new NetworkNotFound(id)) });
   });
   app.get('/v2.0/agents/:id/dhcp-networks', async (c) => {
     await d.agents.get(c.get('ctx'), c.req.param('id'));
-    const ids = await d.deps.db.selectFrom('dhcp_bindings').select('network_id').where('agent_id', '=', c.req.param('id')).execute();
-    const networks = ids.length === 0 ? [] : await d.networks.list(c.get('ctx'), { id: ids.map((n) => n.network_id) });
+    const ids = await d.dhcp.networkIdsOf(c.req.param('id'));
+    const networks = ids.length === 0 ? [] : await d.networks.list(c.get('ctx'), { id: ids });
     return c.json({ networks: listOf(c.req.url, networks, (id) => new NetworkNotFound(id)) });
   });
   app.post('/v2.0/agents/:id/dhcp-networks', async (c) => {
-    const networkId = idFromBody(await readJsonBody(c), 'network_id');
-    await transact(d.deps.db, (tx) => d.dhcp.addToAgent(tx, networkId, c.req.param('id')));
+    await d.dhcp.addNetwork(idFromBody(await readJsonBody(c), 'network_id'), c.req.param('id'));
     return c.json(null, 201);
   });
   app.delete('/v2.0/agents/:id/dhcp-networks/:network', async (c) => {
     await d.agents.get(c.get('ctx'), c.req.param('id'));
-    await transact(d.deps.db, (tx) => d.dhcp.removeFromAgent(tx, c.req.param('network'), c.req.param('id')));
+    await d.dhcp.removeNetwork(c.req.param('network'), c.req.param('id'));
     return c.body(null, 204);
   });
 

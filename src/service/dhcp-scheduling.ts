@@ -6,7 +6,7 @@ import { InvalidDHCPAgent, NetworkHostedByDHCPAgent, NetworkNotFound, NetworkNot
 import { DEVICE_OWNER } from '../domain/router.js';
 import { dhcpDeviceId } from '../domain/uuid5.js';
 import { type Candidate, chooseAgents } from '../scheduler/choose-agents.js';
-import type { Tx } from '../db/transact.js';
+import { transact, type Tx } from '../db/transact.js';
 import type { AgentService } from './agents.js';
 import { SYSTEM_CONTEXT } from './context.js';
 import type { ServiceDeps } from './deps.js';
@@ -138,8 +138,29 @@ export class DhcpScheduling {
     return moved;
   }
 
+  /** The DHCP agents serving a network (`GET /networks/{id}/dhcp-agents`). */
+  async agentIdsOf(networkId: string): Promise<string[]> {
+    const rows = await this.#deps.db.selectFrom('dhcp_bindings').select('agent_id').where('network_id', '=', networkId).execute();
+    return rows.map((r) => r.agent_id);
+  }
+
+  /** The networks a DHCP agent serves (`GET /agents/{id}/dhcp-networks`). */
+  async networkIdsOf(agentId: string): Promise<string[]> {
+    const rows = await this.#deps.db.selectFrom('dhcp_bindings').select('network_id').where('agent_id', '=', agentId).execute();
+    return rows.map((r) => r.network_id);
+  }
+
   /** `POST /agents/{id}/dhcp-networks`. */
-  async addToAgent(tx: Tx, networkId: string, agentId: string): Promise<void> {
+  async addNetwork(networkId: string, agentId: string): Promise<void> {
+    await transact(this.#deps.db, (tx) => this.#addToAgent(tx, networkId, agentId));
+  }
+
+  /** `DELETE /agents/{id}/dhcp-networks/{network}`. */
+  async removeNetwork(networkId: string, agentId: string): Promise<void> {
+    await transact(this.#deps.db, (tx) => this.#removeFromAgent(tx, networkId, agentId));
+  }
+
+  async #addToAgent(tx: Tx, networkId: string, agentId: string): Promise<void> {
     const agent = await tx.selectFrom('agents').select(['id', 'host', 'agent_type', 'admin_state_up']).where('id', '=', agentId).executeTakeFirst();
     if (!agent || agent.agent_type !== DHCP_AGENT_TYPE || !agent.admin_state_up) throw new InvalidDHCPAgent(agentId);
     const network = await tx.selectFrom('networks').select('id').where('id', '=', networkId).executeTakeFirst();
@@ -149,8 +170,7 @@ export class DhcpScheduling {
     await this.#bind(tx, networkId, agent, await this.#dhcpSubnets(tx, networkId));
   }
 
-  /** `DELETE /agents/{id}/dhcp-networks/{network}`. */
-  async removeFromAgent(tx: Tx, networkId: string, agentId: string): Promise<void> {
+  async #removeFromAgent(tx: Tx, networkId: string, agentId: string): Promise<void> {
     const agent = await tx.selectFrom('agents').select(['id', 'host']).where('id', '=', agentId).executeTakeFirst();
     const bound = agent && (await tx.selectFrom('dhcp_bindings').select('agent_id').where('network_id', '=', networkId).where('agent_id', '=', agentId).executeTakeFirst());
     if (!agent || !bound) throw new NetworkNotHostedByDhcpAgent(networkId, agentId);

@@ -143,10 +143,10 @@ export class RouterInterfaceService {
         portId = found.port_id;
       }
       const info = await this.#info(tx, router, portId);
+      const fips = await tx.selectFrom('floatingips').select('fixed_ip_address').where('router_id', '=', routerId).execute();
       for (const subnet of attached.filter((a) => a.port_id === portId)) {
         const cidr = cidrOf(subnet.cidr);
         if (router.routes.some((r) => cidrContains(cidr, parseIp(r.nexthop)!))) throw new RouterInterfaceInUseByRoute(routerId, subnet.subnet_id);
-        const fips = await tx.selectFrom('floatingips').select('fixed_ip_address').where('router_id', '=', routerId).execute();
         if (fips.some((f) => f.fixed_ip_address && cidrContains(cidr, parseIp(f.fixed_ip_address)!))) {
           throw new RouterInterfaceInUseByFloatingIP(routerId, subnet.subnet_id);
         }

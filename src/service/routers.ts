@@ -241,6 +241,27 @@ export class RouterService {
     }
   }
 
+  /** `GET /agents/{id}/l3-routers`. */
+  async listByAgent(ctx: RequestContext, agentId: string): Promise<RouterView[]> {
+    await this.#agents.row(this.#deps.db, agentId);
+    const ids = await this.#deps.db.selectFrom('l3_bindings').select('router_id').where('agent_id', '=', agentId).execute();
+    return ids.length === 0 ? [] : this.list(ctx, { id: ids.map((r) => r.router_id) });
+  }
+
+  /** `POST /agents/{id}/l3-routers`. */
+  async addToAgent(routerId: string, agentId: string): Promise<void> {
+    await transact(this.#deps.db, async (tx) => this.#l3.addToAgent(tx, await this.lock(tx, routerId), agentId));
+  }
+
+  /** `DELETE /agents/{id}/l3-routers/{router}`. */
+  async removeFromAgent(routerId: string, agentId: string): Promise<void> {
+    await transact(this.#deps.db, async (tx) => {
+      await this.#agents.row(tx, agentId);
+      await this.lock(tx, routerId);
+      await this.#l3.removeFromAgent(tx, routerId, agentId);
+    });
+  }
+
   /** `GET /routers/{id}/l3-agents`: the hosting agents, with each replica's HA state. */
   async l3Agents(_ctx: RequestContext, id: string): Promise<L3AgentView[]> {
     const router = await this.#deps.db.selectFrom('routers').select(['id', 'ha']).where('id', '=', id).executeTakeFirst();
