@@ -1,22 +1,11 @@
 // The server's options: Neutron's names and sections where Neutron has the
-// option, one zod schema that validates them all at once, and the loader
-// that layers defaults < INI file < environment (HANET_<OPTION>) < flags.
-import { readFileSync } from 'node:fs';
-import ini from 'ini';
+// option, one zod schema each; options.ts layers defaults < INI file <
+// environment (HANET_<OPTION>) < flags and reports every problem at once.
 import { z } from 'zod';
-import { parseCidr, parseIp } from '../domain/ip.js';
+import { parseCidr } from '../domain/ip.js';
+import { type ConfigSources, boolean, count, ipAddress, list, loadOptions, type OptionSpec, type OptionValues, port, seconds } from './options.js';
 
-const boolean = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const lower = v.trim().toLowerCase();
-  if (['true', 'yes', 'on', '1'].includes(lower)) return true;
-  if (['false', 'no', 'off', '0'].includes(lower)) return false;
-  return v;
-}, z.boolean({ error: 'must be true or false' }));
-
-const port = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(65535);
-
-const ipAddress = z.string().refine((v) => parseIp(v) !== undefined, 'must be an IP address');
+export { ConfigError, type ConfigSources } from './options.js';
 
 const baseMac = z
   .string()
@@ -41,25 +30,15 @@ const vniRanges = z.string().transform((text, ctx) => {
   return ranges;
 });
 
-const count = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0);
-const seconds = z.coerce.number({ error: 'must be a number of seconds' }).min(0);
 const ipv4Cidr = z.string().refine((v) => {
   const parsed = parseCidr(v);
   return parsed.ok && parsed.cidr.version === 4 && parsed.cidr.prefix <= 30;
 }, 'must be an IPv4 network such as 169.254.192.0/18');
 
-const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
 const connection = z
   .string()
   .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'must be empty (embedded PGlite) or a postgresql:// URL');
-
-interface OptionSpec {
-  readonly section: string;
-  readonly schema: z.ZodType;
-  readonly default: string;
-  readonly help: string;
-}
 
 export const SERVER_OPTIONS = {
   bind_host: { section: 'DEFAULT', schema: ipAddress, default: '127.0.0.1', help: 'address the API listens on' },
@@ -102,45 +81,7 @@ export const SERVER_OPTIONS = {
 
 export type OptionName = keyof typeof SERVER_OPTIONS;
 
-export type ServerConfig = Readonly<{ [K in OptionName]: z.output<(typeof SERVER_OPTIONS)[K]['schema']> }>;
-
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  }
-}
-
-export interface ConfigSources {
-  /** Path of an INI file, if any. */
-  readonly file?: string;
-  /** Usually process.env; HANET_<OPTION> (upper case) overrides the file. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Command-line overrides, already split into option → value. */
-  readonly overrides?: Readonly<Record<string, string>>;
-}
-
-function readIni(file: string, problems: string[]): Record<string, string> {
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = ini.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    problems.push(`${file}: ${(err as Error).message}`);
-    return {};
-  }
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    const isSection = typeof value === 'object' && value !== null;
-    const section = isSection ? key : 'DEFAULT';
-    const entries = isSection ? Object.entries(value as Record<string, unknown>) : [[key, value] as const];
-    for (const [name, raw] of entries) {
-      const spec = (SERVER_OPTIONS as Record<string, OptionSpec>)[name];
-      if (!spec) problems.push(`${file}: [${section}] ${name}: unknown option`);
-      else if (spec.section !== section) problems.push(`${file}: ${name} belongs in [${spec.section}], not [${section}]`);
-      else values[name] = String(raw);
-    }
-  }
-  return values;
-}
+export type ServerConfig = OptionValues<typeof SERVER_OPTIONS>;
 
 /** Rules between options. */
 function crossCheck(c: ServerConfig): string[] {
@@ -156,25 +97,5 @@ function crossCheck(c: ServerConfig): string[] {
 
 /** Validates every option and reports all problems at once (ConfigError). */
 export function loadServerConfig(sources: ConfigSources = {}): ServerConfig {
-  const problems: string[] = [];
-  const raw: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(SERVER_OPTIONS)) raw[name] = spec.default;
-  if (sources.file) Object.assign(raw, readIni(sources.file, problems));
-  for (const name of Object.keys(SERVER_OPTIONS)) {
-    const fromEnv = sources.env?.[`HANET_${name.toUpperCase()}`];
-    if (fromEnv !== undefined) raw[name] = fromEnv;
-  }
-  for (const [name, value] of Object.entries(sources.overrides ?? {})) {
-    if (!(name in SERVER_OPTIONS)) problems.push(`${name}: unknown option`);
-    else raw[name] = value;
-  }
-  const config: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(SERVER_OPTIONS)) {
-    const result = (spec.schema as z.ZodType).safeParse(raw[name]);
-    if (result.success) config[name] = result.data;
-    else problems.push(...result.error.issues.map((i) => `${name} = '${raw[name]}': ${i.message}`));
-  }
-  if (problems.length === 0) problems.push(...crossCheck(config as ServerConfig));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(config) as ServerConfig;
+  return loadOptions(SERVER_OPTIONS, sources, { envPrefix: 'HANET_', crossCheck });
 }
