@@ -1,7 +1,8 @@
-// Typed, idempotent wrappers over iproute2 (`ip -json`): network namespaces
-// and links. "Already there" and "already gone" count as success, so replays
-// and resyncs are always safe; any other failure is an ExecError, or one of
-// the typed errors below that callers act on.
+// Typed, idempotent wrappers over iproute2 (`ip -json`): network namespaces,
+// links, addresses, routes and neighbours. "Already there" and "already
+// gone" count as success, so replays and resyncs are always safe; any other
+// failure is an ExecError, or one of the typed errors below that callers act
+// on.
 import { type Exec, ExecError, exec as defaultExec } from './exec.js';
 
 export class NamespaceNotFound extends Error {
@@ -30,12 +31,75 @@ export interface Address {
   readonly scope: string;
 }
 
+export interface Nexthop {
+  readonly gateway?: string;
+  readonly dev?: string;
+  readonly weight?: number;
+  readonly flags?: readonly string[];
+}
+
+/** A route as `ip -json route show` prints it, plus its family and table. */
+export interface Route {
+  readonly family: 4 | 6;
+  /** 'default', or a prefix/address as ip prints it (a host route has no /32). */
+  readonly dst: string;
+  /** Always set: ip leaves it out for the table it was asked to list. */
+  readonly table: string;
+  readonly gateway?: string;
+  readonly dev?: string;
+  /** Unicast routes leave it out; 'local', 'broadcast', 'blackhole', ... */
+  readonly type?: string;
+  readonly protocol?: string;
+  readonly scope?: string;
+  readonly metric?: number;
+  readonly prefsrc?: string;
+  readonly flags: readonly string[];
+  /** Multipath routes: their next hops instead of gateway/dev. */
+  readonly nexthops?: readonly Nexthop[];
+}
+
+export interface RouteSpec {
+  /** 'default' or a prefix, IPv4 or IPv6. */
+  readonly destination: string;
+  readonly via?: string;
+  readonly dev?: string;
+  /** A table number or a name from rt_tables; the main table when left out. */
+  readonly table?: string;
+  /** Needed only when nothing else tells the family, e.g. an IPv6 'default dev X'. */
+  readonly family?: 4 | 6;
+}
+
+export interface Neighbour {
+  readonly dst: string;
+  /** Left out while the entry is INCOMPLETE or FAILED. */
+  readonly lladdr?: string;
+  readonly dev: string;
+  /** E.g. ['REACHABLE'], ['STALE'], ['PERMANENT'], ['INCOMPLETE']. */
+  readonly state: readonly string[];
+}
+
+export type AddrGenMode = 'eui64' | 'none' | 'stable_secret' | 'random';
+
 function nsArgs(namespace: string | undefined): string[] {
   return namespace ? ['-n', namespace] : [];
 }
 
 function missingNamespace(err: unknown, namespace: string | undefined): boolean {
   return namespace !== undefined && err instanceof ExecError && /Cannot open network namespace/.test(err.stderr);
+}
+
+/** `-4`/`-6` when asked for, or when an address shows the family (ip would default to IPv4). */
+function familyArgs(family: 4 | 6 | undefined, ...addresses: (string | undefined)[]): string[] {
+  if (family) return [`-${family}`];
+  return addresses.some((a) => a?.includes(':')) ? ['-6'] : [];
+}
+
+function routeArgs(spec: RouteSpec): string[] {
+  const args = [spec.destination];
+  if (spec.via) args.push('via', spec.via);
+  if (spec.dev) args.push('dev', spec.dev);
+  if (spec.table) args.push('table', spec.table);
+  return args;
 }
 
 export class IpRoute2 {
@@ -139,6 +203,12 @@ export class IpRoute2 {
     return links.flatMap((l) => l.addr_info ?? []).map(({ family, local, prefixlen, scope }) => ({ family, local, prefixlen, scope }));
   }
 
+  /** The device that holds `address`, if any (e.g. the tunnel device of a VXLAN endpoint). */
+  async deviceWithAddress(namespace: string | undefined, address: string): Promise<string | undefined> {
+    const links = await this.#json<{ ifname: string; addr_info?: { local: string }[] }[]>(namespace, ['address', 'show']);
+    return links.find((l) => l.addr_info?.some((a) => a.local === address))?.ifname;
+  }
+
   async ensureAddress(namespace: string | undefined, ifname: string, cidr: string): Promise<void> {
     try {
       await this.#ip(namespace, ['address', 'add', cidr, 'dev', ifname]);
@@ -180,6 +250,79 @@ export class IpRoute2 {
 
   async removeFloodEntry(namespace: string | undefined, device: string, dst: string): Promise<void> {
     await this.#bridge(namespace, ['fdb', 'del', '00:00:00:00:00:00', 'dev', device, 'dst', dst]);
+  }
+
+  /**
+   * The routes of one table (main by default), of one family or both (ip
+   * itself would list IPv4 only). A table that does not exist yet (nothing
+   * was ever put in it) lists as empty.
+   */
+  async listRoutes(namespace: string | undefined, options: { family?: 4 | 6; table?: string } = {}): Promise<Route[]> {
+    const table = options.table ?? 'main';
+    const families: (4 | 6)[] = options.family ? [options.family] : [4, 6];
+    const routes: Route[] = [];
+    for (const family of families) {
+      let listed: (Omit<Route, 'family' | 'table'> & { table?: string })[];
+      try {
+        listed = await this.#json<typeof listed>(namespace, [`-${family}`, 'route', 'show', 'table', table]);
+      } catch (err) {
+        // iproute2 6.1: "Error: ipv4: FIB table does not exist." then "Dump terminated".
+        if (err instanceof ExecError && /FIB table does not exist/.test(err.stderr)) continue;
+        throw err;
+      }
+      for (const r of listed) routes.push({ ...r, family, table: r.table ?? table, flags: r.flags ?? [] });
+    }
+    return routes;
+  }
+
+  /** Adds or replaces the route to `destination` (idempotent: `ip route replace`). */
+  async ensureRoute(namespace: string | undefined, spec: RouteSpec): Promise<void> {
+    if (!spec.via && !spec.dev) throw new TypeError(`route to ${spec.destination} needs a gateway or a device`);
+    await this.#ip(namespace, [...familyArgs(spec.family, spec.destination, spec.via), 'route', 'replace', ...routeArgs(spec)]);
+  }
+
+  /**
+   * Removes the route to `destination` (narrowed by via/dev when given).
+   * Already gone is success: iproute2 6.1 says "No such process" (IPv6
+   * sometimes "No such file or directory"), "FIB table does not exist" for a
+   * table never used, "Cannot find device" when the device went with it.
+   */
+  async removeRoute(namespace: string | undefined, destination: string, options: Omit<RouteSpec, 'destination'> = {}): Promise<void> {
+    const spec = { ...options, destination };
+    try {
+      await this.#ip(namespace, [...familyArgs(spec.family, destination, spec.via), 'route', 'delete', ...routeArgs(spec)]);
+    } catch (err) {
+      if (!(err instanceof ExecError && /No such process|No such file or directory|FIB table does not exist|Cannot find device/.test(err.stderr))) throw err;
+    }
+  }
+
+  /** The neighbour (ARP/NDP) entries of both families, of one device or all. */
+  async listNeighbours(namespace: string | undefined, dev?: string): Promise<Neighbour[]> {
+    const listed = await this.#json<{ dst: string; lladdr?: string; dev?: string; state?: string[] }[]>(namespace, ['neigh', 'show', ...(dev ? ['dev', dev] : [])]);
+    // With a `dev` filter ip leaves the device out of each entry.
+    return listed.map((n) => ({ dst: n.dst, ...(n.lladdr ? { lladdr: n.lladdr } : {}), dev: n.dev ?? dev ?? '', state: n.state ?? [] }));
+  }
+
+  /**
+   * How the kernel makes the IPv6 link-local address; 'none' keeps a device
+   * from having one (and so from sending router solicitations and MLD).
+   * 'stable_secret' fails with "Invalid argument" until
+   * net.ipv6.conf.DEV.stable_secret is set.
+   */
+  async setAddrGenMode(namespace: string | undefined, ifname: string, mode: AddrGenMode): Promise<void> {
+    await this.#ip(namespace, ['link', 'set', 'dev', ifname, 'addrgenmode', mode]);
+  }
+
+  async setMac(namespace: string | undefined, ifname: string, mac: string): Promise<void> {
+    await this.#ip(namespace, ['link', 'set', 'dev', ifname, 'address', mac]);
+  }
+
+  async setMtu(namespace: string | undefined, ifname: string, mtu: number): Promise<void> {
+    await this.#ip(namespace, ['link', 'set', 'dev', ifname, 'mtu', String(mtu)]);
+  }
+
+  async setDown(namespace: string | undefined, ifname: string): Promise<void> {
+    await this.#ip(namespace, ['link', 'set', 'dev', ifname, 'down']);
   }
 
   /** Bridges, VXLAN devices and tap peers must not chatter IPv6 into the overlay (LAB-NOTES §8.1). */

@@ -1,0 +1,52 @@
+// Watches a namespace's links with `ip -o monitor link`, so the agent hears
+// at once when a tap appears (a VM booted, a router port was created) instead
+// of polling. A burst of events becomes one callback; the monitor process is
+// the agent's own child and is restarted if it exits.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Logger } from '../log.js';
+
+export class LinkMonitor {
+  readonly #onChange: () => void;
+  readonly #log: Logger;
+  readonly #namespace: string | undefined;
+  readonly #debounceMs: number;
+  #child: ChildProcess | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: { onChange: () => void; log: Logger; namespace?: string; debounceMs?: number }) {
+    this.#onChange = options.onChange;
+    this.#log = options.log;
+    this.#namespace = options.namespace;
+    this.#debounceMs = options.debounceMs ?? 20;
+  }
+
+  start(): void {
+    if (this.#closed) return;
+    const child = spawn('ip', [...(this.#namespace ? ['-n', this.#namespace] : []), '-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.#child = child;
+    createInterface({ input: child.stdout! }).on('line', () => this.#changed());
+    child.on('error', (err) => this.#log.warn({ err: err.message }, 'link monitor failed to start'));
+    child.on('exit', () => {
+      this.#child = undefined;
+      if (this.#closed) return;
+      this.#log.warn('link monitor exited; restarting');
+      setTimeout(() => this.start(), 1_000).unref();
+    });
+  }
+
+  #changed(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#onChange();
+    }, this.#debounceMs);
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    if (this.#child?.pid) this.#child.kill('SIGTERM');
+  }
+}
