@@ -89,13 +89,17 @@ export class HaReportService {
   }
 
   /** Marks ports the host wired ACTIVE (or lost, DOWN). Only ports of this host or its routers' and networks' are touched. */
-  async reportPortStatus(_host: string, ports: Readonly<Record<string, string>>): Promise<number> {
+  /**
+   * Only ports bound to the reporting host change: an HA router's interface
+   * is wired on every replica, but its status is the active replica's.
+   */
+  async reportPortStatus(host: string, ports: Readonly<Record<string, string>>): Promise<number> {
     let count = 0;
     await transact(this.#deps.db, async (tx) => {
       for (const status of ['ACTIVE', 'DOWN'] as const) {
         const ids = Object.entries(ports).filter(([, s]) => s === status).map(([id]) => id);
         if (ids.length === 0) continue;
-        const res = await tx.updateTable('ports').set({ status }).where('id', 'in', ids).where('status', '!=', status).executeTakeFirst();
+        const res = await tx.updateTable('ports').set({ status }).where('id', 'in', ids).where('binding_host_id', '=', host).where('status', '!=', status).executeTakeFirst();
         count += Number(res.numUpdatedRows);
       }
     });

@@ -80,6 +80,8 @@ describe('seed 000: HA DHCP and an HA router on three network nodes', () => {
     assert.equal(port['binding:host_id'], 'net-1');
     await api.agent('POST', '/hosts/net-1/port-status', { ports: { [iface.port_id]: 'ACTIVE' } });
     assert.equal((await api.get(`/v2.0/ports/${iface.port_id}`)).body.port.status, 'ACTIVE');
+    await api.agent('POST', '/hosts/net-0/port-status', { ports: { [iface.port_id]: 'DOWN' } });
+    assert.equal((await api.get(`/v2.0/ports/${iface.port_id}`)).body.port.status, 'ACTIVE', 'a standby replica does not decide the status');
   });
 });
 

@@ -21,7 +21,7 @@ const net = (remote: string[]): SnapshotL2Network => ({
 });
 
 async function reconcile(desired: SnapshotL2Network[]): Promise<number> {
-  const plan = planL2(desired, await observeL2(ip, HOST), settings);
+  const plan = planL2({ networks: desired, ports: [] }, await observeL2(ip, HOST), settings);
   assert.deepEqual(plan.problems, []);
   await applyL2(ip, HOST, plan.actions);
   return plan.actions.length;

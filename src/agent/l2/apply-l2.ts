@@ -7,7 +7,7 @@ import { type L2Action, type ObservedL2, VXLAN_PREFIX } from './plan-l2.js';
 
 /** The links of the namespace, and the flood entries of our VXLAN devices. */
 export async function observeL2(ip: IpRoute2, namespace: string | undefined): Promise<ObservedL2> {
-  const links = (await ip.listLinks(namespace)).map((l) => ({ ifname: l.ifname, kind: l.linkinfo?.info_kind, master: l.master }));
+  const links = (await ip.listLinks(namespace)).map((l) => ({ ifname: l.ifname, kind: l.linkinfo?.info_kind, master: l.master, up: l.flags.includes('UP') }));
   const floodEntries: Record<string, string[]> = {};
   for (const link of links) {
     if (link.kind === 'vxlan' && link.ifname.startsWith(VXLAN_PREFIX)) floodEntries[link.ifname] = await ip.floodEntries(namespace, link.ifname);

@@ -4,11 +4,20 @@
 // vxlan-<vni> device on it, learning on (GARP must move a router's MAC to the
 // new master) and one all-zero fdb entry per peer host (head-end
 // replication); for flat networks the mapped physical interface on it.
-// Bridges and VXLAN devices no network needs any more are removed.
-import type { SnapshotL2Network } from '../../agent-api/protocol.js';
+// Each port's tap (tap<port id[:11]>, created by whoever runs the port: the
+// L3 and DHCP roles, or the hypervisor for a VM) is plugged into its
+// network's bridge. Bridges and VXLAN devices no network needs any more are
+// removed; taps of ports the host no longer has are reported, and removed by
+// the caller once they stay unknown (see staleTaps).
+import type { HostSnapshot, SnapshotL2Network } from '../../agent-api/protocol.js';
 
 export const BRIDGE_PREFIX = 'brq';
 export const VXLAN_PREFIX = 'vxlan-';
+export const TAP_PREFIX = 'tap';
+
+export function tapName(portId: string): string {
+  return `${TAP_PREFIX}${portId.slice(0, 11)}`;
+}
 
 export function bridgeName(networkId: string): string {
   return `${BRIDGE_PREFIX}${networkId.slice(0, 11)}`;
@@ -16,6 +25,29 @@ export function bridgeName(networkId: string): string {
 
 export function vxlanName(vni: number): string {
   return `${VXLAN_PREFIX}${vni}`;
+}
+
+/** A port the host should have plugged. */
+export interface L2Port {
+  readonly id: string;
+  readonly network_id: string;
+}
+
+export interface DesiredL2 {
+  readonly networks: readonly SnapshotL2Network[];
+  readonly ports: readonly L2Port[];
+}
+
+/** Every port of the snapshot that lives on this host: VMs, router ports, DHCP ports. */
+export function desiredL2(snapshot: HostSnapshot): DesiredL2 {
+  const ports: L2Port[] = [...snapshot.bound_ports];
+  for (const r of snapshot.routers) {
+    if (r.ha_port) ports.push(r.ha_port);
+    ports.push(...r.interfaces);
+    if (r.gateway) ports.push(r.gateway);
+  }
+  for (const n of snapshot.dhcp_networks) if (n.port) ports.push(n.port);
+  return { networks: snapshot.l2_networks, ports };
 }
 
 export interface L2Settings {
@@ -29,7 +61,7 @@ export interface L2Settings {
 
 /** What the host's namespace holds now, as far as the L2 role owns it. */
 export interface ObservedL2 {
-  readonly links: readonly { ifname: string; kind?: string; master?: string }[];
+  readonly links: readonly { ifname: string; kind?: string; master?: string; up?: boolean }[];
   /** vxlan device → destinations of its all-zero (flood) fdb entries. */
   readonly floodEntries: Readonly<Record<string, readonly string[]>>;
 }
@@ -46,17 +78,22 @@ export interface L2Plan {
   readonly actions: readonly L2Action[];
   /** Networks that cannot be wired here (e.g. a flat network with no mapped interface). */
   readonly problems: readonly string[];
+  /** Ports whose tap exists and will be on its bridge once the actions ran: ACTIVE. */
+  readonly wiredPorts: readonly string[];
+  /** Taps that belong to no port of this host. */
+  readonly unknownTaps: readonly string[];
 }
 
-export function planL2(desired: readonly SnapshotL2Network[], observed: ObservedL2, settings: L2Settings): L2Plan {
+export function planL2(desired: DesiredL2, observed: ObservedL2, settings: L2Settings): L2Plan {
   const actions: L2Action[] = [];
   const problems: string[] = [];
   const links = new Map(observed.links.map((l) => [l.ifname, l]));
   const wanted = new Set<string>();
-
-  for (const net of desired) {
+  const bridges = new Set<string>();
+  for (const net of desired.networks) {
     const bridge = bridgeName(net.id);
     wanted.add(bridge);
+    bridges.add(bridge);
     if (links.get(bridge)?.kind !== 'bridge') actions.push({ kind: 'ensure-bridge', bridge, mtu: net.mtu });
     if (net.network_type === 'vxlan' && net.segmentation_id !== null) {
       const device = vxlanName(net.segmentation_id);
@@ -79,10 +116,53 @@ export function planL2(desired: readonly SnapshotL2Network[], observed: Observed
     }
   }
 
+  const wiredPorts: string[] = [];
+  const taps = new Set<string>();
+  for (const port of desired.ports) {
+    const tap = tapName(port.id);
+    const bridge = bridgeName(port.network_id);
+    taps.add(tap);
+    const have = links.get(tap);
+    if (!have || !bridges.has(bridge)) continue; // not created yet, or its network is not wired here
+    if (have.master !== bridge || !have.up) actions.push({ kind: 'set-master', ifname: tap, bridge });
+    wiredPorts.push(port.id);
+  }
   // Ownership by name: our prefixes, not wanted any more, go.
+  const unknownTaps: string[] = [];
   for (const link of observed.links) {
     const ours = (link.kind === 'bridge' && link.ifname.startsWith(BRIDGE_PREFIX)) || (link.kind === 'vxlan' && link.ifname.startsWith(VXLAN_PREFIX));
     if (ours && !wanted.has(link.ifname)) actions.push({ kind: 'remove-link', ifname: link.ifname });
+    if (link.kind === 'veth' && link.ifname.startsWith(TAP_PREFIX) && !taps.has(link.ifname)) unknownTaps.push(link.ifname);
   }
-  return { actions, problems };
+  return { actions, problems, wiredPorts, unknownTaps };
+}
+
+/**
+ * Taps to remove now: a tap whose port this host had in its last pass (the
+ * port was deleted or moved) goes at once; any other unknown tap only once
+ * it stayed unknown for `graceMs`, since a tap may show up just before the
+ * snapshot that names its port (the port was created, then plugged).
+ * Returns the sightings to keep for the next pass.
+ */
+export function staleTaps(
+  unknown: readonly string[],
+  hadPort: ReadonlySet<string>,
+  firstSeen: ReadonlyMap<string, number>,
+  now: number,
+  graceMs: number,
+): { remove: string[]; firstSeen: Map<string, number>; recheckInMs: number | undefined } {
+  const next = new Map<string, number>();
+  const remove: string[] = [];
+  let recheckInMs: number | undefined;
+  for (const tap of unknown) {
+    const since = firstSeen.get(tap) ?? now;
+    if (hadPort.has(tap) || now - since >= graceMs) {
+      remove.push(tap);
+    } else {
+      next.set(tap, since);
+      const left = since + graceMs - now;
+      recheckInMs = recheckInMs === undefined ? left : Math.min(recheckInMs, left);
+    }
+  }
+  return { remove, firstSeen: next, recheckInMs };
 }

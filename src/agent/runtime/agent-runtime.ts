@@ -1,9 +1,11 @@
 // The agent's conversation with the server, independent of what it runs:
 // heartbeats at the pace the server asks for; a watch stream, reopened with
 // capped exponential backoff whenever it ends; a snapshot fetch whenever the
-// watch says "changed" and on a periodic full resync, handed to the
-// reconciler only when its revision differs from the last one applied.
-// Level-triggered: a missed event is repaired by the next resync.
+// watch says "changed", handed to the reconciler when its revision differs
+// from the last one applied. A full resync hands it over even when the
+// revision is the same, so drift on the host is repaired: at start, after
+// every reconnect of the watch, and periodically. Level-triggered: a missed
+// event is repaired by the next resync.
 import type { HostSnapshot, ReportRequest, ReportResponse, WatchEvent } from '../../agent-api/protocol.js';
 import type { WatchHandle } from '../../client/agent-client.js';
 import type { Logger } from '../../log.js';
@@ -35,7 +37,7 @@ export interface AgentRuntimeOptions {
   readonly server: AgentServer;
   readonly host: string;
   readonly roles: ReportRequest['roles'];
-  /** Applies a snapshot whose revision is new; never called twice at once. */
+  /** Applies a snapshot whose revision is new, or any on a full resync; never called twice at once. */
   readonly onSnapshot: (snapshot: HostSnapshot) => Promise<void>;
   readonly log: Logger;
   readonly delay?: Delay;
@@ -55,6 +57,8 @@ export class AgentRuntime {
   #applied: string | undefined;
   #syncing: Promise<void> | undefined;
   #syncAgain = false;
+  /** The next fetched snapshot goes to the reconciler whatever its revision. */
+  #fullResync = true;
 
   constructor(options: AgentRuntimeOptions) {
     this.#o = options;
@@ -105,6 +109,8 @@ export class AgentRuntime {
         this.#watch = await this.#o.server.watch(this.#o.host, (event) => {
           if (event.type === 'changed') this.requestSync();
         });
+        // The stream opens with "changed"; after a reconnect, make it a full resync.
+        this.#fullResync = true;
         this.#watchBackoff.reset();
         await this.#watch.ended;
         if (this.#stopping) return;
@@ -122,12 +128,13 @@ export class AgentRuntime {
     const every = this.#o.resyncIntervalMs ?? 60_000;
     while (!this.#stopping) {
       await this.#delay(every, this.#stop.signal);
-      if (!this.#stopping) this.requestSync();
+      if (!this.#stopping) this.requestSync({ full: true });
     }
   }
 
   /** Fetches the snapshot now, or once more after the fetch under way (requests coalesce). */
-  requestSync(): void {
+  requestSync(options: { full?: boolean } = {}): void {
+    if (options.full) this.#fullResync = true;
     if (this.#syncing) {
       this.#syncAgain = true;
       return;
@@ -144,8 +151,13 @@ export class AgentRuntime {
   async #sync(): Promise<void> {
     while (!this.#stopping) {
       try {
-        const snapshot = await this.#o.server.snapshot(this.#o.host);
-        if (snapshot.revision !== this.#applied) {
+        const full = this.#fullResync;
+        this.#fullResync = false;
+        const snapshot = await this.#o.server.snapshot(this.#o.host).catch((err: unknown) => {
+          if (full) this.#fullResync = true;
+          throw err;
+        });
+        if (full || snapshot.revision !== this.#applied) {
           await this.#o.onSnapshot(snapshot);
           this.#applied = snapshot.revision;
         }

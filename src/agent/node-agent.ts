@@ -1,0 +1,55 @@
+// The agent's reconciler: holds the newest snapshot and turns it into work
+// items, one per resource of each role ("l2/host", later "l3/<router>",
+// "dhcp/<network>"), run by a keyed work queue. Items that disappear from a
+// snapshot are run once more, so their role tears them down.
+import type { HostSnapshot } from '../agent-api/protocol.js';
+import type { Logger } from '../log.js';
+import type { Role } from './role.js';
+import { WorkQueue } from './runtime/work-queue.js';
+
+export class NodeAgent {
+  readonly #roles: Map<string, Role>;
+  readonly #queue: WorkQueue;
+  #snapshot: HostSnapshot | undefined;
+  #keys = new Set<string>();
+
+  constructor(options: { roles: readonly Role[]; log: Logger; concurrency?: number }) {
+    this.#roles = new Map(options.roles.map((r) => [r.name, r]));
+    this.#queue = new WorkQueue({ worker: (key) => this.#work(key), log: options.log, concurrency: options.concurrency ?? 8 });
+  }
+
+  get snapshot(): HostSnapshot | undefined {
+    return this.#snapshot;
+  }
+
+  /** Takes a new snapshot (or the same one again, for a full resync) and queues every item. */
+  apply(snapshot: HostSnapshot): void {
+    this.#snapshot = snapshot;
+    const keys = new Set<string>();
+    for (const role of this.#roles.values()) for (const key of role.keys(snapshot)) keys.add(`${role.name}/${key}`);
+    for (const key of new Set([...this.#keys, ...keys])) this.#queue.add(key);
+    this.#keys = keys;
+  }
+
+  /** Queues one role's item again, e.g. on a host event. No-op before the first snapshot. */
+  poke(role: string, key: string): void {
+    if (this.#snapshot) this.#queue.add(`${role}/${key}`);
+  }
+
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  stop(): Promise<void> {
+    return this.#queue.stop();
+  }
+
+  async #work(fullKey: string): Promise<void> {
+    const snapshot = this.#snapshot;
+    const slash = fullKey.indexOf('/');
+    const role = this.#roles.get(fullKey.slice(0, slash));
+    if (!snapshot || !role) return;
+    const result = await role.sync(fullKey.slice(slash + 1), snapshot);
+    if (result?.recheckInMs !== undefined) this.#queue.addAfter(fullKey, result.recheckInMs);
+  }
+}

@@ -1,0 +1,17 @@
+// What the node agent asks of each role (l2, l3, dhcp): the work items a
+// snapshot implies, and one reconcile pass of an item. A pass observes the
+// host, plans with a pure function and applies; it throws to be retried
+// with backoff, and may ask to be looked at again later.
+import type { HostSnapshot } from '../agent-api/protocol.js';
+
+export interface SyncResult {
+  /** Run this item again after that long even if nothing changes (e.g. a grace period ends). */
+  readonly recheckInMs?: number | undefined;
+}
+
+export interface Role {
+  readonly name: string;
+  /** The items to reconcile for this snapshot, e.g. one per router; unique within the role. */
+  keys(snapshot: HostSnapshot): readonly string[];
+  sync(key: string, snapshot: HostSnapshot): Promise<SyncResult | void>;
+}

@@ -1,0 +1,71 @@
+// `hanet agent`: one per node. Registers its roles, heartbeats, watches its
+// snapshot and reconciles the node through the roles it runs. Stopping it
+// (SIGTERM/SIGINT) leaves the data plane as it is: bridges, namespaces and
+// daemons keep forwarding, and the next agent adopts them.
+import { mkdirSync } from 'node:fs';
+import type { ReportRequest } from '../agent-api/protocol.js';
+import { L2Role } from '../agent/l2/l2-role.js';
+import { NodeAgent } from '../agent/node-agent.js';
+import type { Role } from '../agent/role.js';
+import { AgentRuntime } from '../agent/runtime/agent-runtime.js';
+import { AgentClient } from '../client/agent-client.js';
+import type { AgentConfig } from '../config/agent-config.js';
+import { IpRoute2 } from '../linux/iproute2.js';
+import { LinkMonitor } from '../linux/link-monitor.js';
+import type { Logger } from '../log.js';
+
+export interface RunningAgent {
+  stop(): Promise<void>;
+}
+
+/** What each role tells the server about itself (an agent's `configurations`). */
+function reportedRoles(config: AgentConfig): ReportRequest['roles'] {
+  return config.roles.map((role) => {
+    switch (role) {
+      case 'l2':
+        return { role, configurations: { tunnel_ip: config.local_ip, tunnel_types: ['vxlan'], interface_mappings: config.physical_interface_mappings } };
+      case 'l3':
+        return { role, configurations: { agent_mode: 'legacy', ha_state_reporting: true } };
+      case 'dhcp':
+        return { role, configurations: { dhcp_driver: 'dnsmasq' } };
+    }
+  });
+}
+
+export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  mkdirSync(config.state_path, { recursive: true });
+  const client = new AgentClient({ server: config.server, token: config.agent_token });
+  const ip = new IpRoute2();
+  const roles: Role[] = [];
+  if (config.roles.includes('l2')) {
+    roles.push(
+      new L2Role({
+        ip,
+        localIp: config.local_ip,
+        physicalInterfaces: config.physical_interface_mappings,
+        reportPorts: (ports) => client.reportPortStatus(config.host, { ports }),
+        log: log.child({ role: 'l2' }),
+      }),
+    );
+  }
+  const node = new NodeAgent({ roles, log });
+  const monitor = config.roles.includes('l2') ? new LinkMonitor({ onChange: () => node.poke('l2', 'host'), log }) : undefined;
+  monitor?.start();
+  const runtime = new AgentRuntime({
+    server: client,
+    host: config.host,
+    roles: reportedRoles(config),
+    onSnapshot: async (snapshot) => node.apply(snapshot),
+    resyncIntervalMs: config.resync_interval * 1000,
+    log,
+  });
+  runtime.start();
+  log.info({ host: config.host, roles: config.roles, server: config.server }, 'agent started');
+  return {
+    async stop() {
+      monitor?.close();
+      await runtime.stop();
+      await node.stop();
+    },
+  };
+}
