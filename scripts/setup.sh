@@ -6,9 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the openstack and neutron CLIs (compatibility tests and the
-# demo), PostgreSQL (the scaled-out database, tested too), iproute2 and
-# iputils-ping (namespaces and their tests), curl.
-PACKAGES=(python3-openstackclient python3-neutronclient postgresql iproute2 iputils-ping procps curl)
+# demo), PostgreSQL (the scaled-out database, tested too); the data plane:
+# iproute2 (namespaces, veth, bridges, VXLAN), keepalived (VRRP), dnsmasq-base
+# (DHCP; the binary without Debian's system-wide service), nftables and
+# iptables (SNAT, floating IPs); and for the lab: util-linux (unshare,
+# nsenter), busybox (each node's syslogd), isc-dhcp-client (the VMs' DHCP
+# client), iputils-ping; procps, curl.
+PACKAGES=(python3-openstackclient python3-neutronclient postgresql iproute2 keepalived dnsmasq-base nftables iptables
+  util-linux busybox isc-dhcp-client iputils-ping procps curl)
 
 say() { printf 'setup: %s\n' "$*"; }
 

@@ -1,8 +1,12 @@
 // The `hanet` executable. Each subcommand is a thin shell over a composition
 // root; later subcommands (agent, lab, client commands) join here.
 import { Command, Option } from 'commander';
-import { ConfigError, loadServerConfig } from '../config/server-config.js';
-import { createLogger } from '../log.js';
+import { registerLabCommands } from '../cli/lab-command.js';
+import { loadAgentConfig } from '../config/agent-config.js';
+import { ConfigError } from '../config/options.js';
+import { loadServerConfig } from '../config/server-config.js';
+import { createLogger, type Logger } from '../log.js';
+import { startAgent } from './agent.js';
 import { startServer } from './server.js';
 
 function collectSetting(value: string, previous: Record<string, string>): Record<string, string> {
@@ -32,31 +36,54 @@ program
     if (opts.statePath !== undefined) overrides.state_path = opts.statePath;
     if (opts.connection !== undefined) overrides.connection = opts.connection;
     if (opts.debug) overrides.debug = 'true';
-    let config;
-    try {
-      config = loadServerConfig({ file: opts.config, env: process.env, overrides });
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`hanet server: ${err.message}\n`);
-        process.exit(2);
-      }
-      throw err;
-    }
+    const config = orExit('hanet server', () => loadServerConfig({ file: opts.config, env: process.env, overrides }));
     const log = createLogger({ name: 'hanet-server', level: config.debug ? 'debug' : 'info' });
-    const server = await startServer(config, log);
-    const shutdown = (signal: string) => {
-      log.info({ signal }, 'shutting down');
-      server.stop().then(
-        () => process.exit(0),
-        (err) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    stopOnSignal(await startServer(config, log), log);
   });
+
+program
+  .command('agent')
+  .description("run this node's roles (l2, l3, dhcp): reconcile namespaces, bridges and daemons with the server's desired state")
+  .option('--config <file>', 'INI file (host, roles, server, agent_token, [vxlan] local_ip, ...)')
+  .addOption(new Option('--set <option=value>', 'any option; repeatable').argParser(collectSetting).default({}))
+  .option('--debug', 'log at debug level')
+  .action(async (opts) => {
+    const overrides: Record<string, string> = { ...opts.set };
+    if (opts.debug) overrides.debug = 'true';
+    const config = orExit('hanet agent', () => loadAgentConfig({ file: opts.config, env: process.env, overrides }));
+    const log = createLogger({ name: 'hanet-agent', level: config.debug ? 'debug' : 'info' });
+    stopOnSignal(await startAgent(config, log), log);
+  });
+
+registerLabCommands(program);
+
+/** Loads a configuration, or prints every problem and exits 2. */
+function orExit<T>(command: string, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${command}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+function stopOnSignal(running: { stop(): Promise<void> }, log: Logger): void {
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`hanet: ${err instanceof Error ? err.message : String(err)}\n`);
