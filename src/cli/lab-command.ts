@@ -145,6 +145,10 @@ export function registerLabCommands(program: Command): void {
     .action(action((n: string, opts: { kill?: boolean }) => labOf(labOpts()).agentStop(n, opts.kill ?? false)));
   agent.command('start').argument('<node>').action(action((n: string) => labOf(labOpts()).agentStart(n)));
 
+  const server = lab.command('server').description('stop and start the server (agents and the data plane carry on)');
+  server.command('stop').action(action(() => labOf(labOpts()).serverStop()));
+  server.command('start').action(action(() => labOf(labOpts()).serverStart()));
+
   lab.command('partition').description("cut a node's underlay (tunnel) link").argument('<node>').action(action((n: string) => labOf(labOpts()).partition(n, true)));
   lab.command('heal').description("restore a node's underlay link").argument('<node>').action(action((n: string) => labOf(labOpts()).partition(n, false)));
 }

@@ -287,6 +287,17 @@ export class Lab {
     this.#save(state);
   }
 
+  async serverStop(): Promise<void> {
+    const state = this.#require();
+    if (!(await terminate(state.server, this.#serverMarker()))) throw new LabError('the server is not running');
+  }
+
+  async serverStart(): Promise<void> {
+    const state = this.#require();
+    if (this.serverIsUp(state)) throw new LabError('the server is already running');
+    await this.#startServer(state);
+  }
+
   async partition(name: string, cut: boolean): Promise<void> {
     const state = this.#require();
     this.#node(state, name);

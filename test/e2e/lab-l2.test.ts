@@ -2,7 +2,7 @@
 // 3 network nodes and 2 compute nodes come up with every agent alive; two
 // VMs on one tenant network on two compute nodes ping each other over
 // VXLAN; agents killed and restarted leave the bridges in place and lose no
-// ping; a port deleted through the API disappears from its node; and
+// ping, and so does a server restart; a port deleted through the API disappears from its node; and
 // `hanet lab down` leaves nothing behind.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -68,7 +68,7 @@ describe('the lab, L2', { skip: !isRoot && 'needs root' }, () => {
     assert.match(fdb, /00:00:00:00:00:00 dst 192\.0\.2\.101/, 'head-end replication towards compute-1');
   });
 
-  it('keeps bridges and forwarding while agents are killed and restarted', async () => {
+  it('keeps bridges and forwarding while agents, and then the server, are stopped and started', async () => {
     const before0 = await links(lab, 'compute-0');
     const before1 = await links(lab, 'compute-1');
     const vm2Ip = (await lab.exec('vm2', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).match(/inet ([\d.]+)/)![1]!;
@@ -79,14 +79,19 @@ describe('the lab, L2', { skip: !isRoot && 'needs root' }, () => {
     await sleep(500);
     await lab.lab(['agent', 'start', 'compute-0']);
     await lab.lab(['agent', 'start', 'compute-1']);
+    await lab.lab(['server', 'stop']);
+    await lab.lab(['server', 'start']);
     const out = await ping;
     assert.match(out, /120 packets transmitted, 120 received, 0% packet loss/);
     // The restarted agents resynced and changed nothing: same devices, same ifindexes.
     await sleep(1_000);
     assert.deepEqual(await links(lab, 'compute-0'), before0);
     assert.deepEqual(await links(lab, 'compute-1'), before1);
-    const { stdout } = await lab.lab(['status']);
-    assert.match(stdout, /compute-0\s+up\s+192\.0\.2\.100\s+pid \d+\s+l2 :-\)/);
+    // The agents found the restarted server again: heartbeats, and a watch that sees changes.
+    await until('compute-0 alive again in the API', 10_000, async () => {
+      const { stdout } = await lab.lab(['status']);
+      return /compute-0\s+up\s+192\.0\.2\.100\s+pid \d+\s+l2 :-\)/.test(stdout) ? true : undefined;
+    });
   });
 
   it('removes the tap of a port deleted through the API, and the bridge with the last port', async () => {
