@@ -38,8 +38,12 @@ export function jsonRows(backend: string, rows: readonly OpResult[]): JsonRow[] 
 
 /** Written beside the target and renamed, so a crash never leaves half a file. */
 export function writeJson(path: string, rows: readonly JsonRow[]): void {
+  writeJsonFile(path, rows);
+}
+
+export function writeJsonFile(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
   renameSync(tmp, path);
 }

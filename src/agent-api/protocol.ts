@@ -89,6 +89,18 @@ export interface SnapshotL2Network {
   readonly remote_tunnels: readonly string[];
 }
 
+/** How every replica of every HA router runs VRRP (the server's ha_vrrp_* options): all replicas must agree. */
+export interface SnapshotVrrp {
+  readonly version: 2 | 3;
+  readonly advert_int: number;
+  readonly auth_type: 'PASS' | 'AH';
+  /** Empty: no authentication. */
+  readonly auth_password: string;
+  readonly garp_master_repeat: number;
+  readonly garp_master_refresh: number;
+  readonly unicast: boolean;
+}
+
 /** GET /agent/v1/hosts/{host}/snapshot: everything one host should be running. */
 export interface HostSnapshot {
   readonly host: string;
@@ -99,6 +111,7 @@ export interface HostSnapshot {
   readonly l2_networks: readonly SnapshotL2Network[];
   /** VM ports bound to this host (binding:host_id), for the L2 role to plug. */
   readonly bound_ports: readonly SnapshotPort[];
+  readonly vrrp: SnapshotVrrp;
 }
 
 /** One line of GET /agent/v1/hosts/{host}/watch (newline-delimited JSON). */

@@ -12,6 +12,7 @@ const snapshot = (routers: string[]): HostSnapshot => ({
   dhcp_networks: [],
   l2_networks: [],
   bound_ports: [],
+  vrrp: { version: 3, advert_int: 0.1, auth_type: 'PASS', auth_password: '', garp_master_repeat: 5, garp_master_refresh: 1, unicast: true },
 });
 
 describe('NodeAgent', () => {

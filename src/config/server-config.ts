@@ -72,6 +72,28 @@ export const SERVER_OPTIONS = {
     help: 'seconds an L3 agent stays dead before its HA routers get a replacement replica (0 = never)',
   },
   dhcp_failover_after: { section: 'DEFAULT', schema: seconds, default: '30', help: 'seconds a DHCP agent stays dead before its networks move (0 = never)' },
+  ha_vrrp_version: {
+    section: 'DEFAULT',
+    schema: z.enum(['2', '3'], { error: 'must be 2 or 3' }).transform(Number),
+    default: '3',
+    help: 'VRRP version of HA routers; 3 allows sub-second advertisement intervals',
+  },
+  ha_vrrp_advert_int: {
+    section: 'DEFAULT',
+    schema: z.coerce.number({ error: 'must be a number of seconds' }).min(0.01).max(255),
+    default: '0.1',
+    help: "seconds between VRRP adverts (3 missed ones make a backup take over); Neutron's is 2",
+  },
+  ha_vrrp_auth_type: { section: 'DEFAULT', schema: z.enum(['PASS', 'AH'], { error: 'must be PASS or AH' }), default: 'PASS', help: 'VRRP authentication type' },
+  ha_vrrp_auth_password: { section: 'DEFAULT', schema: z.string().max(8, 'at most 8 characters (keepalived)'), default: '', help: 'VRRP password; empty: no authentication' },
+  ha_vrrp_garp_master_repeat: { section: 'DEFAULT', schema: count, default: '5', help: 'gratuitous ARPs a new master sends' },
+  ha_vrrp_garp_master_refresh: {
+    section: 'DEFAULT',
+    schema: seconds,
+    default: '1',
+    help: 'seconds between a master\'s periodic gratuitous ARPs (0: none), so a healed split brain re-points the network at once',
+  },
+  ha_vrrp_unicast: { section: 'DEFAULT', schema: boolean, default: 'true', help: "adverts go unicast to the router's own replicas; false: multicast as Neutron" },
   agent_token: { section: 'DEFAULT', schema: z.string(), default: '', help: 'shared secret agents present; empty refuses every agent' },
   agent_socket: { section: 'DEFAULT', schema: z.string(), default: '', help: 'unix socket for agents (default <state_path>/agent.sock; "none" to disable)' },
   connection: { section: 'database', schema: connection, default: '', help: 'empty for PGlite in <state_path>/db, or a postgresql:// URL' },
@@ -91,6 +113,9 @@ function crossCheck(c: ServerConfig): string[] {
   }
   if (c.max_l3_agents_per_router > 0 && c.min_l3_agents_per_router > c.max_l3_agents_per_router) {
     problems.push(`min_l3_agents_per_router (${c.min_l3_agents_per_router}) exceeds max_l3_agents_per_router (${c.max_l3_agents_per_router})`);
+  }
+  if (c.ha_vrrp_version === 2 && !Number.isInteger(c.ha_vrrp_advert_int)) {
+    problems.push(`ha_vrrp_advert_int (${c.ha_vrrp_advert_int}) must be whole seconds with ha_vrrp_version = 2; sub-second intervals need VRRPv3`);
   }
   return problems;
 }

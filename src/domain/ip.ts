@@ -90,6 +90,13 @@ export function cidrOf(text: string): Cidr {
   return parsed.cidr;
 }
 
+/** The network an address with this prefix length is on: 192.168.200.1, 24 → 192.168.200.0/24. */
+export function networkOf(address: string, prefix: number): string | undefined {
+  const ip = parseIp(address);
+  if (!ip || prefix < 0 || prefix > BITS[ip.version]) return undefined;
+  return formatCidr({ version: ip.version, network: ip.value & prefixMask(ip.version, prefix), prefix });
+}
+
 export function formatCidr(cidr: Cidr): string {
   return `${formatIp({ version: cidr.version, value: cidr.network })}/${cidr.prefix}`;
 }

@@ -203,6 +203,12 @@ export class IpRoute2 {
     return links.flatMap((l) => l.addr_info ?? []).map(({ family, local, prefixlen, scope }) => ({ family, local, prefixlen, scope }));
   }
 
+  /** Every link of the namespace with its addresses (one `ip -json -details address show`). */
+  async listInterfaces(namespace: string | undefined): Promise<(Link & { addr_info: Address[] })[]> {
+    const links = await this.#json<(Link & { addr_info?: Address[] })[]>(namespace, ['-details', 'address', 'show']);
+    return links.map((l) => ({ ...l, addr_info: l.addr_info ?? [] }));
+  }
+
   /** The device that holds `address`, if any (e.g. the tunnel device of a VXLAN endpoint). */
   async deviceWithAddress(namespace: string | undefined, address: string): Promise<string | undefined> {
     const links = await this.#json<{ ifname: string; addr_info?: { local: string }[] }[]>(namespace, ['address', 'show']);

@@ -5,13 +5,17 @@
 import { mkdirSync } from 'node:fs';
 import type { ReportRequest } from '../agent-api/protocol.js';
 import { L2Role } from '../agent/l2/l2-role.js';
+import { L3Role } from '../agent/l3/l3-role.js';
 import { NodeAgent } from '../agent/node-agent.js';
 import type { Role } from '../agent/role.js';
 import { AgentRuntime } from '../agent/runtime/agent-runtime.js';
 import { AgentClient } from '../client/agent-client.js';
 import type { AgentConfig } from '../config/agent-config.js';
+import { DaemonSupervisor } from '../linux/daemon.js';
+import { exec } from '../linux/exec.js';
 import { IpRoute2 } from '../linux/iproute2.js';
 import { LinkMonitor } from '../linux/link-monitor.js';
+import { Sysctl } from '../linux/sysctl.js';
 import type { Logger } from '../log.js';
 
 export interface RunningAgent {
@@ -48,6 +52,17 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       }),
     );
   }
+  const daemons = new DaemonSupervisor({ log: log.child({ component: 'daemons' }) });
+  let l3: L3Role | undefined;
+  if (config.roles.includes('l3')) {
+    l3 = new L3Role({
+      host: { ip, sysctl: new Sysctl(), exec, daemons },
+      statePath: config.state_path,
+      reportStates: (states) => client.reportHaStates(config.host, { states }),
+      log: log.child({ role: 'l3' }),
+    });
+    roles.push(l3);
+  }
   const node = new NodeAgent({ roles, log });
   const monitor = config.roles.includes('l2') ? new LinkMonitor({ onChange: () => node.poke('l2', 'host'), log }) : undefined;
   monitor?.start();
@@ -66,6 +81,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       monitor?.close();
       await runtime.stop();
       await node.stop();
+      l3?.close();
+      // Leaves keepalived and dnsmasq running: the next agent adopts them.
+      await daemons.close();
     },
   };
 }

@@ -75,6 +75,15 @@ export async function composeApi(options: ComposeOptions): Promise<ComposedApi> 
     tags: new TagService(deps),
     agentToken: config.agent_token,
     reportInterval: config.report_interval,
+    vrrp: {
+      version: config.ha_vrrp_version as 2 | 3,
+      advert_int: config.ha_vrrp_advert_int,
+      auth_type: config.ha_vrrp_auth_type,
+      auth_password: config.ha_vrrp_auth_password,
+      garp_master_repeat: config.ha_vrrp_garp_master_repeat,
+      garp_master_refresh: config.ha_vrrp_garp_master_refresh,
+      unicast: config.ha_vrrp_unicast,
+    },
     // noauth, as Neutron: every request is admin, in the server's own project.
     authenticate: async () => ({ projectId, isAdmin: true, roles: ['admin'] }),
   });

@@ -1,0 +1,180 @@
+// Router failover in the lab: a VM pings its gateway every 10 ms while the
+// node holding the router's master is killed. Per run: the outage (the
+// longest gap between replies) and the delay from the takeover (the first
+// reply after the gap) until the API shows the new active replica. Runs
+// with the project's default VRRP settings and with Neutron's (VRRPv2,
+// advert_int 2, multicast), then measures keepalived's CPU on a node that
+// hosts N routers at the default interval.
+//   node dist/bench/failover-bench.js [--runs 5] [--routers 100]
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { readCmdline } from '../src/linux/proc.js';
+import { TestLab } from '../test/support/lab.js';
+import { parsePing } from '../test/support/ping.js';
+import { machineLine, writeJsonFile } from './lib/report.js';
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+interface Profile {
+  readonly name: string;
+  readonly settings: readonly string[];
+  /** How long each ping runs: long enough for the slowest takeover. */
+  readonly pingSeconds: number;
+}
+
+const PROFILES: Profile[] = [
+  { name: 'default (VRRPv3, advert_int 0.1, unicast)', settings: [], pingSeconds: 4 },
+  { name: "Neutron's (VRRPv2, advert_int 2, multicast)", settings: ['ha_vrrp_version=2', 'ha_vrrp_advert_int=2', 'ha_vrrp_unicast=false'], pingSeconds: 12 },
+];
+
+type L3Agent = { host: string; alive: boolean; ha_state: string };
+
+async function setUpRouter(lab: TestLab): Promise<string> {
+  const { network } = await lab.api.post<{ network: { id: string } }>('/v2.0/networks', { network: { name: 'bench' } });
+  const { subnet } = await lab.api.post<{ subnet: { id: string } }>('/v2.0/subnets', { subnet: { network_id: network.id, cidr: '192.168.200.0/24', ip_version: 4 } });
+  const { router } = await lab.api.post<{ router: { id: string } }>('/v2.0/routers', { router: { name: 'bench' } });
+  await lab.api.put(`/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnet.id });
+  await lab.lab(['vm', 'create', 'vm1', '--network', 'bench']);
+  return router.id;
+}
+
+async function agentsOf(lab: TestLab, routerId: string): Promise<L3Agent[]> {
+  return (await lab.api.get<{ agents: L3Agent[] }>(`/v2.0/routers/${routerId}/l3-agents`)).agents;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function oneRun(lab: TestLab, routerId: string, profile: Profile): Promise<{ outageMs: number; apiMs: number }> {
+  const master = await waitFor(
+    async () => {
+      const active = (await agentsOf(lab, routerId)).filter((a) => a.ha_state === 'active' && a.alive);
+      return active.length === 1 ? active[0]!.host : undefined;
+    },
+    30_000,
+    'one active replica',
+  );
+  const ping = lab.exec('vm1', ['ping', '-D', '-i', '0.01', '-W', '1', '-w', String(profile.pingSeconds), '192.168.200.1'], 60_000).catch((e: { stdout?: string }) => e.stdout ?? '');
+  await sleep(1_000);
+  await lab.lab(['node', 'kill', master]);
+  const seenAt = await waitFor(
+    async () => ((await agentsOf(lab, routerId)).some((a) => a.ha_state === 'active' && a.host !== master) ? Date.now() : undefined),
+    30_000,
+    'the API to show a new active',
+  );
+  const output = await ping;
+  const times = [...output.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((m) => Number(m[1]) * 1000);
+  let gap = 0;
+  let resumedAt = 0;
+  for (let i = 1; i < times.length; i++) {
+    if (times[i]! - times[i - 1]! > gap) {
+      gap = times[i]! - times[i - 1]!;
+      resumedAt = times[i]!;
+    }
+  }
+  if (parsePing(output).replies === 0) throw new Error('no ping replies');
+  await lab.lab(['node', 'start', master]);
+  await waitFor(async () => ((await agentsOf(lab, routerId)).find((a) => a.host === master && a.alive && a.ha_state === 'standby') ? true : undefined), 30_000, 'the node back');
+  await sleep(1_000);
+  return { outageMs: Math.round(gap), apiMs: Math.round(seenAt - resumedAt) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** CPU seconds (user + system) of every keepalived on a node. */
+function keepalivedCpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
+}
+
+async function keepalivedCpu(routers: number): Promise<{ routers: number; cpu_pct: number; processes: number; rss_mb: number }> {
+  const lab = new TestLab('bench-cpu');
+  await lab.teardown();
+  await lab.up(['--network-nodes', '1', '--compute-nodes', '0', '--set', 'min_l3_agents_per_router=1', '--set', 'max_l3_agents_per_router=1']);
+  try {
+    const { network } = await lab.api.post<{ network: { id: string } }>('/v2.0/networks', { network: { name: 'n' } });
+    const { subnet } = await lab.api.post<{ subnet: { id: string } }>('/v2.0/subnets', { subnet: { network_id: network.id, cidr: '10.0.0.0/16', ip_version: 4 } });
+    for (let i = 0; i < routers; i++) {
+      const { router } = await lab.api.post<{ router: { id: string } }>('/v2.0/routers', { router: { name: `r${i}` } });
+      const { port } = await lab.api.post<{ port: { id: string } }>('/v2.0/ports', { port: { network_id: network.id, fixed_ips: [{ subnet_id: subnet.id }] } });
+      await lab.api.put(`/v2.0/routers/${router.id}/add_router_interface`, { port_id: port.id });
+    }
+    const dir = `${lab.dir}/nodes/net-0/state/ha_confs`;
+    const pids = await waitFor(
+      async () => {
+        const { stdout } = await run('sh', ['-c', `cat ${dir}/*/keepalived.pid ${dir}/*/keepalived.pid-vrrp 2>/dev/null || true`]);
+        const found = stdout.split('\n').filter(Boolean).map(Number).filter((p) => readCmdline(p) !== undefined);
+        return found.length >= 2 * routers ? found : undefined;
+      },
+      300_000,
+      `${routers} keepalived processes`,
+    );
+    await sleep(5_000);
+    const before = keepalivedCpuSeconds(pids);
+    const t0 = Date.now();
+    await sleep(10_000);
+    const cpuPct = ((keepalivedCpuSeconds(pids) - before) / ((Date.now() - t0) / 1000)) * 100;
+    let rssKb = 0;
+    for (const pid of pids) rssKb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    return { routers, cpu_pct: Number(cpuPct.toFixed(1)), processes: pids.length, rss_mb: Number((rssKb / 1024).toFixed(1)) };
+  } finally {
+    await lab.lab(['down']);
+  }
+}
+
+async function main(): Promise<void> {
+  const runs = arg('runs', 5);
+  const routers = arg('routers', 100);
+  console.log(machineLine(new Date()));
+  const failover: { profile: string; runs: number; median_ms: number; min_ms: number; max_ms: number; api_median_ms: number }[] = [];
+  for (const profile of PROFILES) {
+    const lab = new TestLab('bench-failover');
+    await lab.teardown();
+    await lab.up(['--network-nodes', '3', '--compute-nodes', '1', ...profile.settings.flatMap((s) => ['--set', s])]);
+    try {
+      const routerId = await setUpRouter(lab);
+      const results = [];
+      for (let i = 0; i < runs; i++) {
+        const r = await oneRun(lab, routerId, profile);
+        console.log(`  ${profile.name} run ${i + 1}: outage ${r.outageMs} ms, API shows the new active ${r.apiMs} ms after the takeover`);
+        results.push(r);
+      }
+      const outages = results.map((r) => r.outageMs);
+      failover.push({ profile: profile.name, runs, median_ms: median(outages), min_ms: Math.min(...outages), max_ms: Math.max(...outages), api_median_ms: median(results.map((r) => r.apiMs)) });
+    } finally {
+      await lab.lab(['down']);
+    }
+  }
+  console.log('\n| profile | runs | median outage ms | min | max | API delay ms (median) |\n|---|---:|---:|---:|---:|---:|');
+  for (const f of failover) console.log(`| ${f.profile} | ${f.runs} | ${f.median_ms} | ${f.min_ms} | ${f.max_ms} | ${f.api_median_ms} |`);
+  const cpu = routers > 0 ? await keepalivedCpu(routers) : undefined;
+  if (cpu) console.log(`\nkeepalived on one node hosting ${cpu.routers} routers (default interval): ${cpu.cpu_pct} % of a core, ${cpu.processes} processes, ${cpu.rss_mb} MB RSS`);
+  writeJsonFile('bench/results/failover.json', { machine: machineLine(new Date()), failover, keepalived_cpu: cpu ?? null });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

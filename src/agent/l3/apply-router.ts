@@ -1,0 +1,182 @@
+// The L3 role's executor: observes one router's namespace, files and
+// keepalived, and carries out the planner's actions. Every action is
+// idempotent, so a failure part-way is repaired by the next pass.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { DaemonSpec, DaemonSupervisor } from '../../linux/daemon.js';
+import { type Exec, ExecError } from '../../linux/exec.js';
+import type { IpRoute2 } from '../../linux/iproute2.js';
+import type { Sysctl } from '../../linux/sysctl.js';
+import { NAT_TABLE } from './nat.js';
+import type { ObservedRouter, RouterAction } from './plan-router.js';
+import { ROUTER_SYSCTLS, type RouterPaths } from './router-model.js';
+
+export interface RouterHost {
+  readonly ip: IpRoute2;
+  readonly sysctl: Sysctl;
+  readonly exec: Exec;
+  readonly daemons: DaemonSupervisor;
+}
+
+export function keepalivedSpec(routerId: string, namespace: string, paths: RouterPaths): DaemonSpec {
+  return {
+    name: `keepalived ${routerId}`,
+    // Neutron's command line: -P VRRP only, its config, and both pid files.
+    argv: ['keepalived', '-P', '-f', paths.conf, '-p', paths.pid, '-r', paths.vrrpPid],
+    namespace,
+    pidFile: paths.pid,
+    daemonizes: true,
+    identity: paths.conf,
+  };
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}
+
+/** The rules of the router's NAT table, or undefined when the table does not exist. */
+async function natRules(exec: Exec, namespace: string): Promise<number | undefined> {
+  try {
+    const { stdout } = await exec(['ip', 'netns', 'exec', namespace, 'nft', '-j', 'list', 'table', 'ip', NAT_TABLE]);
+    return (JSON.parse(stdout) as { nftables: object[] }).nftables.filter((o) => 'rule' in o).length;
+  } catch (err) {
+    if (err instanceof ExecError && /No such file or directory/.test(err.stderr)) return undefined;
+    throw err;
+  }
+}
+
+/** `haTap`: the HA port's tap on the node (undefined for a legacy router). */
+export async function observeRouter(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths, haTap: string | undefined): Promise<ObservedRouter> {
+  const keepalived = keepalivedSpec(routerId, namespace, paths);
+  const [keepalivedConf, keepalivedRunning, natFile, tap] = await Promise.all([
+    readText(paths.conf),
+    host.daemons.isRunning(keepalived),
+    readText(paths.nat),
+    haTap ? host.ip.getLink(undefined, haTap) : Promise.resolve(undefined),
+  ]);
+  const haPathUp = tap?.master !== undefined;
+  if (!existsSync(`/run/netns/${namespace}`)) {
+    return { namespace: false, sysctls: false, devices: [], keepalivedConf, keepalivedRunning, haPathUp, natFile, natRules: undefined, routes: [] };
+  }
+  const [forwarding, interfaces, rules, routes] = await Promise.all([
+    host.sysctl.get(namespace, 'net.ipv4.ip_forward'),
+    host.ip.listInterfaces(namespace),
+    natRules(host.exec, namespace),
+    haTap ? Promise.resolve([]) : host.ip.listRoutes(namespace, { family: 4 }),
+  ]);
+  return {
+    namespace: true,
+    sysctls: forwarding.trim() === '1',
+    devices: interfaces
+      .filter((l) => l.ifname !== 'lo')
+      .map((l) => ({
+        ifname: l.ifname,
+        mac: l.address,
+        mtu: l.mtu,
+        up: l.flags.includes('UP'),
+        cidrs: l.addr_info.map((a) => `${a.local}/${a.prefixlen}`),
+      })),
+    keepalivedConf,
+    keepalivedRunning,
+    haPathUp,
+    natFile,
+    natRules: rules,
+    routes: routes.filter((r) => r.gateway).map((r) => ({ destination: r.dst, via: r.gateway! })),
+  };
+}
+
+export async function applyRouter(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths, actions: readonly RouterAction[]): Promise<void> {
+  const { ip } = host;
+  for (const action of actions) {
+    switch (action.kind) {
+      case 'create-namespace':
+        await ip.ensureNamespace(namespace);
+        break;
+      case 'set-sysctls':
+        await host.sysctl.set(namespace, ROUTER_SYSCTLS);
+        break;
+      case 'remove-device':
+        await ip.removeLink(namespace, action.device);
+        break;
+      case 'create-device': {
+        const { device, tap, mac, mtu } = action.spec;
+        await ip.removeLink(undefined, tap); // a tap left from an earlier port of this name
+        await ip.ensureVeth({ name: tap, peer: device, peerNamespace: namespace, mtu });
+        await ip.setMac(namespace, device, mac);
+        // Before it goes up: no kernel-made link-local on the shared MAC.
+        await ip.setAddrGenMode(namespace, device, 'none');
+        await ip.disableIpv6(undefined, tap);
+        await ip.setUp(undefined, tap);
+        await ip.setUp(namespace, device);
+        break;
+      }
+      case 'set-up':
+        await ip.setUp(namespace, action.device);
+        break;
+      case 'add-address':
+        await ip.ensureAddress(namespace, action.device, action.cidr);
+        break;
+      case 'remove-address':
+        await ip.removeAddress(namespace, action.device, action.cidr);
+        break;
+      case 'write-keepalived-conf':
+        await mkdir(paths.dir, { recursive: true });
+        await writeAtomically(paths.conf, action.text);
+        break;
+      case 'ensure-keepalived': {
+        const spec = keepalivedSpec(routerId, namespace, paths);
+        if (!(await host.daemons.isRunning(spec))) await reachPeers(host.exec, namespace, action.haDevice, action.peers);
+        await host.daemons.ensure(spec);
+        break;
+      }
+      case 'reload-keepalived':
+        await host.daemons.signal(keepalivedSpec(routerId, namespace, paths), 'SIGHUP');
+        break;
+      case 'stop-keepalived':
+        await host.daemons.stop(keepalivedSpec(routerId, namespace, paths));
+        break;
+      case 'apply-nat':
+        await mkdir(paths.dir, { recursive: true });
+        await writeAtomically(paths.nat, action.text);
+        await host.exec(['ip', 'netns', 'exec', namespace, 'nft', '-f', paths.nat]);
+        break;
+      case 'set-route':
+        await ip.ensureRoute(namespace, { destination: action.destination, via: action.via });
+        break;
+      case 'remove-route':
+        await ip.removeRoute(namespace, action.destination, { via: action.via });
+        break;
+    }
+  }
+}
+
+/**
+ * Pings the other replicas once over the HA network before keepalived
+ * starts. A replica coming back finds the others' neighbour entries for it
+ * failed (it was unreachable), and unicast adverts to it are dropped until
+ * they resolve again, up to a second: long enough for its keepalived to
+ * hear nothing, become master and take over from the real one. The ping's
+ * ARP request refreshes those entries. Returns when one peer answered, or
+ * after a second (the first replica of a router has no one to hear).
+ */
+async function reachPeers(exec: Exec, namespace: string, haDevice: string, peers: readonly string[]): Promise<void> {
+  if (peers.length === 0) return;
+  const ping = (peer: string) => exec(['ip', 'netns', 'exec', namespace, 'ping', '-c', '1', '-W', '1', '-I', haDevice, peer], { timeoutMs: 3_000 });
+  await Promise.any(peers.map(ping)).catch(() => undefined);
+}
+
+/** A router that left this node: keepalived stopped, namespace (and with it every veth) and files removed. */
+export async function removeRouter(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths): Promise<void> {
+  await host.daemons.stop(keepalivedSpec(routerId, namespace, paths));
+  await host.ip.removeNamespace(namespace);
+  await rm(paths.dir, { recursive: true, force: true });
+}
