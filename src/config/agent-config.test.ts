@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -8,7 +8,8 @@ import { ConfigError } from './options.js';
 
 describe('loadAgentConfig', () => {
   it('reads Neutron sections from an INI file, and the environment overrides it', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'hanet-agent-config-')), 'agent.ini');
+    const dir = mkdtempSync(join(tmpdir(), 'hanet-agent-config-'));
+    const file = join(dir, 'agent.ini');
     writeFileSync(file, 'host = net-0\nroles = l2, dhcp\nserver = unix:/run/hanet/agent.sock\n[vxlan]\nlocal_ip = 192.0.2.10\n[linux_bridge]\nphysical_interface_mappings = physnet1:eth1, extnet:eth2\n');
     const c = loadAgentConfig({ file, env: { HANET_AGENT_HOST: 'net-9', HANET_HOST: 'ignored' } });
     assert.equal(c.host, 'net-9');
@@ -16,6 +17,7 @@ describe('loadAgentConfig', () => {
     assert.equal(c.local_ip, '192.0.2.10');
     assert.deepEqual(c.physical_interface_mappings, { physnet1: 'eth1', extnet: 'eth2' });
     assert.equal(c.resync_interval, 60);
+    rmSync(dir, { recursive: true });
   });
 
   it('reports every problem at once, including the tunnel address the l2 role needs', () => {
