@@ -7,12 +7,12 @@
 // hosts N routers at the default interval.
 //   node dist/bench/failover-bench.js [--runs 5] [--routers 100]
 import { readFileSync } from 'node:fs';
-import { processesWith, readCmdline } from '../src/linux/proc.js';
+import { sleep, waitUntil } from '../src/lab/wait.js';
+import { processesWith, procStatFields, readCmdline } from '../src/linux/proc.js';
 import { TestLab } from '../test/support/lab.js';
 import { parsePing } from '../test/support/ping.js';
 import { machineLine, writeJsonFile } from './lib/report.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -45,15 +45,8 @@ async function agentsOf(lab: TestLab, routerId: string): Promise<L3Agent[]> {
   return (await lab.api.get<{ agents: L3Agent[] }>(`/v2.0/routers/${routerId}/l3-agents`)).agents;
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Polls every 50 ms (the API delay is measured with it). */
+const waitFor = <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string) => waitUntil(what, timeoutMs, probe, 50);
 
 async function oneRun(lab: TestLab, routerId: string, profile: Profile): Promise<{ outageMs: number; apiMs: number }> {
   const master = await waitFor(
@@ -72,21 +65,12 @@ async function oneRun(lab: TestLab, routerId: string, profile: Profile): Promise
     30_000,
     'the API to show a new active',
   );
-  const output = await ping;
-  const times = [...output.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((m) => Number(m[1]) * 1000);
-  let gap = 0;
-  let resumedAt = 0;
-  for (let i = 1; i < times.length; i++) {
-    if (times[i]! - times[i - 1]! > gap) {
-      gap = times[i]! - times[i - 1]!;
-      resumedAt = times[i]!;
-    }
-  }
-  if (parsePing(output).replies === 0) throw new Error('no ping replies');
+  const pinged = parsePing(await ping);
+  if (pinged.replies === 0) throw new Error('no ping replies');
   await lab.lab(['node', 'start', master]);
   await waitFor(async () => ((await agentsOf(lab, routerId)).find((a) => a.host === master && a.alive && a.ha_state === 'standby') ? true : undefined), 30_000, 'the node back');
   await sleep(1_000);
-  return { outageMs: Math.round(gap), apiMs: Math.round(seenAt - resumedAt) };
+  return { outageMs: pinged.maxGapMs, apiMs: Math.round(seenAt - (pinged.resumedAt ?? 0) * 1000) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -96,8 +80,7 @@ function keepalivedCpuSeconds(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
       ticks += Number(fields[11]) + Number(fields[12]);
     } catch {
       // gone

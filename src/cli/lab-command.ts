@@ -6,6 +6,7 @@ import { AGENT_ROLES } from '../domain/agent.js';
 import { Lab, LabError } from '../lab/lab.js';
 import { agentIsRunning, nodeIsUp } from '../lab/lab-node.js';
 import { UPSTREAM_IP } from '../lab/lab-layout.js';
+import { collectSetting } from './set-option.js';
 
 const started = Date.now();
 const progress = (message: string) => process.stderr.write(`lab: [${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
@@ -17,12 +18,6 @@ function labOf(opts: { lab?: string; dir?: string }): Lab {
 function count(value: string): number {
   if (!/^\d+$/.test(value)) throw new Error(`'${value}' is not a whole number`);
   return Number(value);
-}
-
-function collect(value: string, previous: Record<string, string>): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new Error(`--set expects option=value, got '${value}'`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
 /** Runs a lab action; a LabError is the user's problem: print it and exit 1. */
@@ -59,7 +54,7 @@ export function registerLabCommands(program: Command): void {
     .addOption(new Option('--network-nodes <n>', 'network nodes net-0.. (l2, l3, dhcp)').argParser(count).default(3))
     .addOption(new Option('--compute-nodes <n>', 'compute nodes compute-0.. (l2)').argParser(count).default(1))
     .addOption(new Option('--port <port>', "the server's API port on 127.0.0.1").argParser(count).default(9696))
-    .addOption(new Option('--set <option=value>', 'a server option; repeatable').argParser(collect).default({}))
+    .addOption(new Option('--set <option=value>', 'a server option; repeatable').argParser(collectSetting).default({}))
     .action(
       action(async (opts: { networkNodes: number; computeNodes: number; port: number; set: Record<string, string> }) => {
         const l = labOf(labOpts());

@@ -7,24 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { type Exec, exec } from '../linux/exec.js';
 import { childrenOf, isRunning, terminate, waitGone } from '../linux/proc.js';
 import type { NodeProcesses } from './lab-state.js';
+import { waitUntil } from './wait.js';
 
 export const NODE_INIT = fileURLToPath(new URL('../../../libexec/lab-node-init.sh', import.meta.url));
-const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+/** The `hanet` CLI, which the lab runs as server and agents. */
+export const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
 
 /** Starts a detached process whose output goes to `logFile`; it outlives the CLI. */
-function spawnDetached(argv: readonly string[], logFile: string): ChildProcess {
+export function spawnDetached(argv: readonly string[], logFile: string): ChildProcess {
   const fd = openSync(logFile, 'a');
   try {
     const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
@@ -57,8 +47,8 @@ export async function bootNode(name: string, nodeDir: string): Promise<NodeProce
     `${nodeDir}/init.log`,
   );
   const unsharePid = child.pid!;
-  await until(`node ${name} to boot (see ${nodeDir}/init.log)`, 10_000, () => (existsSync(`${nodeDir}/ready`) ? true : undefined));
-  const init = await until(`PID 1 of node ${name}`, 2_000, () => childrenOf(unsharePid)[0]);
+  await waitUntil(`node ${name} to boot (see ${nodeDir}/init.log)`, 10_000, () => (existsSync(`${nodeDir}/ready`) ? true : undefined));
+  const init = await waitUntil(`PID 1 of node ${name}`, 2_000, () => childrenOf(unsharePid)[0]);
   return { unshare: unsharePid, init };
 }
 
@@ -71,7 +61,7 @@ export async function startNodeAgent(init: number, nodeDir: string): Promise<{ a
   const launcher = spawnDetached(nodeArgv(init, [process.execPath, CLI, 'agent', '--config', `${nodeDir}/agent.ini`]), `${nodeDir}/agent.log`);
   const agentLauncher = launcher.pid!;
   // nsenter forks to enter the PID namespace: the agent is its only child.
-  const agent = await until('the agent to start', 5_000, () => childrenOf(agentLauncher)[0]);
+  const agent = await waitUntil('the agent to start', 5_000, () => childrenOf(agentLauncher)[0]);
   return { agentLauncher, agent };
 }
 

@@ -2,22 +2,19 @@
 // directory (its state file, the server's data, each node's files) plus the
 // namespaces and processes recorded in that state; every command reads the
 // state, acts, and writes it back.
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { NeutronClient } from '../client/neutron-client.js';
 import { AGENT_ROLES } from '../domain/agent.js';
 import { IpRoute2 } from '../linux/iproute2.js';
 import { ancestorPids, isRunning, processesWith, terminate } from '../linux/proc.js';
 import { agentIni, checkVmName, labNames, labNodes, type LabNode, labPaths, type LabShape, UPSTREAM_IP, vmNamespace } from './lab-layout.js';
 import { attachNode, createFabric, removeFabric, setMgmtLink } from './lab-fabric.js';
-import { agentIsRunning, bootNode, killNode, nodeArgv, nodeExec, nodeIsUp, startNodeAgent, stopNodeAgent } from './lab-node.js';
+import { agentIsRunning, bootNode, CLI, killNode, nodeArgv, nodeExec, nodeIsUp, spawnDetached, startNodeAgent, stopNodeAgent } from './lab-node.js';
 import { type LabState, type LabVm, readLabState, writeLabState } from './lab-state.js';
+import { sleep, WaitTimeout, waitUntil } from './wait.js';
 import { tapName } from '../agent/l2/plan-l2.js';
 
-const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type Progress = (message: string) => void;
 
@@ -129,11 +126,7 @@ export class Lab {
       `agent_socket=${this.paths.agentSocket}`,
       ...Object.entries(state.settings).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
     ];
-    const fd = openSync(this.paths.serverLog, 'a');
-    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    child.unref();
-    state.server = child.pid;
+    state.server = spawnDetached([process.execPath, ...args], this.paths.serverLog).pid;
     this.#save(state);
     const client = this.client(state);
     const deadline = Date.now() + 20_000;
@@ -350,12 +343,9 @@ export class Lab {
   }
 
   async #waitPortActive(client: NeutronClient, portId: string): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const { port } = await client.get<{ port: { status: string } }>(`/v2.0/ports/${portId}`);
-      if (port.status === 'ACTIVE') return;
-      if (Date.now() > deadline) throw new LabError(`port ${portId} did not become ACTIVE within 15 s (is the node's L2 agent alive?)`);
-      await sleep(50);
-    }
+    const active = async () => ((await client.get<{ port: { status: string } }>(`/v2.0/ports/${portId}`)).port.status === 'ACTIVE' ? true : undefined);
+    await waitUntil('the port', 15_000, active, 50).catch((err: unknown) => {
+      throw err instanceof WaitTimeout ? new LabError(`port ${portId} did not become ACTIVE within 15 s (is the node's L2 agent alive?)`) : err;
+    });
   }
 }

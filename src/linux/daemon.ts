@@ -13,11 +13,11 @@
 // The agent's service manager must let the daemons live on when the agent
 // stops (systemd: KillMode=process), or they die with it and get restarted.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { access, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../log.js';
 import { type Exec, ExecError, exec as defaultExec } from './exec.js';
-import { NamespaceNotFound } from './iproute2.js';
+import { NamespaceNotFound, namespaceExists } from './iproute2.js';
 import { parseCmdline, parseProcState } from './proc.js';
 
 export interface DaemonSpec {
@@ -337,11 +337,7 @@ export class DaemonSupervisor {
   async #start(spec: DaemonSpec): Promise<number> {
     if (spec.namespace !== undefined) {
       // Checked here, as `ip netns exec` of a detached child reports it only into the log.
-      try {
-        await access(`/var/run/netns/${spec.namespace}`);
-      } catch {
-        throw new NamespaceNotFound(spec.namespace);
-      }
+      if (!namespaceExists(spec.namespace)) throw new NamespaceNotFound(spec.namespace);
     }
     await rm(spec.pidFile, { force: true }); // stale: it did not name the live daemon
     await mkdir(dirname(spec.pidFile), { recursive: true });

@@ -3,7 +3,13 @@
 // gone" count as success, so replays and resyncs are always safe; any other
 // failure is an ExecError, or one of the typed errors below that callers act
 // on.
+import { existsSync } from 'node:fs';
 import { type Exec, ExecError, exec as defaultExec } from './exec.js';
+
+/** Whether `ip netns add` made this namespace (its bind mount in /run/netns): a file check, no process. */
+export function namespaceExists(name: string): boolean {
+  return existsSync(`/run/netns/${name}`);
+}
 
 export class NamespaceNotFound extends Error {
   constructor(readonly namespace: string) {

@@ -13,13 +13,19 @@ export function parseCmdline(raw: string): string[] {
 }
 
 /**
- * The state letter of /proc/<pid>/stat ('R', 'S', 'Z', ...). The command name
- * in parentheses may itself hold spaces and ')', so look after the last ')'.
+ * The fields of /proc/<pid>/stat after the command name: [state, ppid,
+ * pgrp, session, ...]. The name in parentheses may itself hold spaces and
+ * ')', so the fields start after the last ')'. Empty for a garbled line.
  */
-export function parseProcState(stat: string): string | undefined {
+export function procStatFields(stat: string): string[] {
   const close = stat.lastIndexOf(')');
-  if (close < 0) return undefined;
-  return /^ (\S)/.exec(stat.slice(close + 1))?.[1];
+  if (close < 0 || stat[close + 1] !== ' ') return [];
+  return stat.slice(close + 2).trim().split(' ');
+}
+
+/** The state letter of /proc/<pid>/stat ('R', 'S', 'Z', ...). */
+export function parseProcState(stat: string): string | undefined {
+  return procStatFields(stat)[0]?.[0];
 }
 
 /** The command line with arguments joined by spaces, or undefined when the process is gone. */
@@ -76,8 +82,7 @@ export function ancestorPids(): Set<number> {
   while (pid > 1 && !pids.has(pid)) {
     pids.add(pid);
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      pid = Number(procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[1]);
     } catch {
       break;
     }

@@ -2,18 +2,13 @@
 // root; later subcommands (agent, lab, client commands) join here.
 import { Command, Option } from 'commander';
 import { registerLabCommands } from '../cli/lab-command.js';
+import { collectSetting } from '../cli/set-option.js';
 import { loadAgentConfig } from '../config/agent-config.js';
 import { ConfigError } from '../config/options.js';
 import { loadServerConfig } from '../config/server-config.js';
 import { createLogger, type Logger } from '../log.js';
 import { startAgent } from './agent.js';
 import { startServer } from './server.js';
-
-function collectSetting(value: string, previous: Record<string, string>): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new Error(`--set expects option=value, got '${value}'`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-}
 
 const program = new Command('hanet')
   .description('Highly available virtual routers and DHCP behind a Neutron v2.0 compatible API')

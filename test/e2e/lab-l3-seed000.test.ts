@@ -6,21 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { sleep, waitUntil } from '../../src/lab/wait.js';
 import { isRoot, TestLab } from '../support/lab.js';
 import { parsePing } from '../support/ping.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NODES = ['net-0', 'net-1', 'net-2'];
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out: ${what}`);
-    await sleep(100);
-  }
-}
+const until = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) => waitUntil(what, timeoutMs, probe, 100);
 
 describe('seed 000: an HA router on three network nodes', { skip: !isRoot && 'needs root' }, () => {
   const lab = new TestLab('e2e-l3a');

@@ -6,9 +6,8 @@
 // node dies.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { waitUntil } from '../../src/lab/wait.js';
 import { isRoot, TestLab } from '../support/lab.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('seed 001: a router on two of three gateways, with SNAT and a floating IP', { skip: !isRoot && 'needs root' }, () => {
   const lab = new TestLab('e2e-l3b');
@@ -19,14 +18,11 @@ describe('seed 001: a router on two of three gateways, with SNAT and a floating 
     (await lab.api.get<{ agents: { host: string; ha_state: string }[] }>(`/v2.0/routers/${routerId}/l3-agents`)).agents;
   const ping = (from: string, to: string) => lab.exec(from, ['ping', '-c', '3', '-i', '0.2', '-W', '1', to]);
 
-  async function master(): Promise<string> {
-    for (let i = 0; i < 100; i++) {
+  const master = () =>
+    waitUntil('a single active replica', 10_000, async () => {
       const active = (await hosts()).filter((a) => a.ha_state === 'active');
-      if (active.length === 1) return active[0]!.host;
-      await sleep(100);
-    }
-    assert.fail('no single active replica');
-  }
+      return active.length === 1 ? active[0]!.host : undefined;
+    }, 100);
 
   before(async () => {
     await lab.teardown();
@@ -72,14 +68,10 @@ describe('seed 001: a router on two of three gateways, with SNAT and a floating 
   it('keeps the external address, SNAT and the floating IP working after the master node dies', async () => {
     const old = await master();
     await lab.lab(['node', 'kill', old]);
-    const next = await (async () => {
-      for (let i = 0; i < 50; i++) {
-        const active = (await hosts()).filter((a) => a.ha_state === 'active' && a.host !== old);
-        if (active.length === 1) return active[0]!.host;
-        await sleep(100);
-      }
-      assert.fail('no new active replica');
-    })();
+    const next = await waitUntil('a new active replica', 5_000, async () => {
+      const active = (await hosts()).filter((a) => a.ha_state === 'active' && a.host !== old);
+      return active.length === 1 ? active[0]!.host : undefined;
+    }, 100);
     assert.notEqual(next, old);
     assert.match(await ping('upstream', '10.5.150.0'), /3 received/);
     assert.match(await ping('vm1', '10.5.0.1'), /3 received/);

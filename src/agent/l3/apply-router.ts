@@ -1,11 +1,10 @@
 // The L3 role's executor: observes one router's namespace, files and
 // keepalived, and carries out the planner's actions. Every action is
 // idempotent, so a failure part-way is repaired by the next pass.
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { DaemonSpec, DaemonSupervisor } from '../../linux/daemon.js';
 import { type Exec, ExecError } from '../../linux/exec.js';
-import type { IpRoute2 } from '../../linux/iproute2.js';
+import { type IpRoute2, namespaceExists } from '../../linux/iproute2.js';
 import type { Sysctl } from '../../linux/sysctl.js';
 import { NAT_TABLE } from './nat.js';
 import type { ObservedRouter, RouterAction } from './plan-router.js';
@@ -64,7 +63,7 @@ export async function observeRouter(host: RouterHost, routerId: string, namespac
     haTap ? host.ip.getLink(undefined, haTap) : Promise.resolve(undefined),
   ]);
   const haPathUp = tap?.master !== undefined;
-  if (!existsSync(`/run/netns/${namespace}`)) {
+  if (!namespaceExists(namespace)) {
     return { namespace: false, sysctls: false, devices: [], keepalivedConf, keepalivedRunning, haPathUp, natFile, natRules: undefined, routes: [] };
   }
   const [forwarding, interfaces, rules, routes] = await Promise.all([

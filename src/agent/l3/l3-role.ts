@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HaStatesRequest, HostSnapshot, SnapshotRouter } from '../../agent-api/protocol.js';
+import { namespaceExists } from '../../linux/iproute2.js';
 import type { Logger } from '../../log.js';
 import type { Role, SyncResult } from '../role.js';
 import { applyRouter, observeRouter, removeRouter, type RouterHost } from './apply-router.js';
@@ -49,7 +50,8 @@ export class L3Role implements Role {
     const paths = routerPaths(this.#o.statePath, key);
     if (!router) {
       this.#states.unwatch(key);
-      if (existsSync(`/run/netns/${namespace}`) || existsSync(paths.dir)) {
+      this.#lastReload.delete(key);
+      if (namespaceExists(namespace) || existsSync(paths.dir)) {
         this.#o.log.info({ router_id: key }, 'removing a router this node no longer hosts');
         await removeRouter(this.#o.host, key, namespace, paths);
       }
