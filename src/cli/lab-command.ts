@@ -2,6 +2,7 @@
 // to stderr, results (status tables, env exports) to stdout.
 import { spawnSync } from 'node:child_process';
 import { type Command, Option } from 'commander';
+import { NeutronApiError } from '../client/neutron-client.js';
 import { AGENT_ROLES } from '../domain/agent.js';
 import { Lab, LabError } from '../lab/lab.js';
 import { agentIsRunning, nodeIsUp } from '../lab/lab-node.js';
@@ -26,7 +27,7 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
     try {
       await fn(...args);
     } catch (err) {
-      if (err instanceof LabError || (err instanceof Error && err.name === 'NeutronApiError')) {
+      if (err instanceof LabError || err instanceof NeutronApiError) {
         process.stderr.write(`hanet lab: ${err.message}\n`);
         process.exit(1);
       }
