@@ -18,7 +18,7 @@ import type { DhcpScheduling } from '../service/dhcp-scheduling.js';
 import type { HaReportService } from '../service/ha-reports.js';
 import { buildHostSnapshot } from '../service/host-snapshot.js';
 import type { L3Scheduling } from '../service/l3-scheduling.js';
-import { AGENT_API_PREFIX, type ReportResponse, type SnapshotVrrp, type WatchEvent } from './protocol.js';
+import { AGENT_API_PREFIX, type ReportResponse, type SnapshotSettings, type WatchEvent } from './protocol.js';
 
 export interface AgentApiDeps {
   readonly deps: ServiceDeps;
@@ -26,7 +26,7 @@ export interface AgentApiDeps {
   readonly token: string;
   /** Told to agents in every report answer: how often to report. */
   readonly reportInterval: number;
-  readonly vrrp: SnapshotVrrp;
+  readonly snapshotSettings: SnapshotSettings;
   readonly agents: AgentService;
   readonly l3: L3Scheduling;
   readonly dhcp: DhcpScheduling;
@@ -88,7 +88,7 @@ export function registerAgentApi(app: Hono<ApiEnv>, d: AgentApiDeps): void {
   app.get(`${base}/hosts/:host/snapshot`, async (c) => {
     const host = parse(hostName, c.req.param('host'));
     // One repeatable-read transaction: the snapshot's several queries see one moment.
-    const snapshot = await d.deps.db.transaction().setIsolationLevel('repeatable read').execute((tx) => buildHostSnapshot(tx, host, d.vrrp));
+    const snapshot = await d.deps.db.transaction().setIsolationLevel('repeatable read').execute((tx) => buildHostSnapshot(tx, host, d.snapshotSettings));
     return c.json(snapshot);
   });
 

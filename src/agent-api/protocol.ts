@@ -101,6 +101,20 @@ export interface SnapshotVrrp {
   readonly unicast: boolean;
 }
 
+/** How every DHCP agent runs dnsmasq (the server's DHCP options): all agents of a network must answer alike. */
+export interface SnapshotDhcpSettings {
+  /** Seconds; -1: infinite. */
+  readonly lease_duration: number;
+  /** The domain of the hosts' names (Neutron's dns_domain). */
+  readonly dns_domain: string;
+  /** DHCP options T1 and T2 in seconds; 0: the client's default (half and 7/8 of the lease). */
+  readonly renewal_time: number;
+  readonly rebinding_time: number;
+}
+
+/** The server's settings every agent applies alike. */
+export type SnapshotSettings = Pick<HostSnapshot, 'vrrp' | 'dhcp'>;
+
 /** GET /agent/v1/hosts/{host}/snapshot: everything one host should be running. */
 export interface HostSnapshot {
   readonly host: string;
@@ -112,6 +126,7 @@ export interface HostSnapshot {
   /** VM ports bound to this host (binding:host_id), for the L2 role to plug. */
   readonly bound_ports: readonly SnapshotPort[];
   readonly vrrp: SnapshotVrrp;
+  readonly dhcp: SnapshotDhcpSettings;
 }
 
 /** One line of GET /agent/v1/hosts/{host}/watch (newline-delimited JSON). */

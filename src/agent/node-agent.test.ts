@@ -13,6 +13,7 @@ const snapshot = (routers: string[]): HostSnapshot => ({
   l2_networks: [],
   bound_ports: [],
   vrrp: { version: 3, advert_int: 0.1, auth_type: 'PASS', auth_password: '', garp_master_repeat: 5, garp_master_refresh: 1, unicast: true },
+  dhcp: { lease_duration: 86400, dns_domain: 'openstacklocal', renewal_time: 0, rebinding_time: 0 },
 });
 
 describe('NodeAgent', () => {
@@ -33,5 +34,38 @@ describe('NodeAgent', () => {
     await agent.idle();
     assert.deepEqual(seen.sort(), ['r1:gone', 'r1:want', 'r2:want', 'r2:want']);
     await agent.stop();
+  });
+
+  it('leaves items whose part of the snapshot did not change alone, except on a full resync or after a failed pass', async () => {
+    const seen: string[] = [];
+    let fail = false;
+    const role: Role = {
+      name: 'l3',
+      keys: (s) => s.routers.map((r) => r.id),
+      // r1's digest changes with the number of routers, r2's never.
+      digest: (key, s) => (key === 'r1' ? String(s.routers.length) : 'same'),
+      sync: async (key) => {
+        seen.push(key);
+        if (fail && key === 'r2') throw new Error('boom');
+      },
+    };
+    const agent = new NodeAgent({ roles: [role], log: silentLogger() });
+    agent.apply(snapshot(['r1', 'r2']));
+    await agent.idle();
+    agent.apply(snapshot(['r1', 'r2', 'r3']));
+    await agent.idle();
+    assert.deepEqual(seen.sort(), ['r1', 'r1', 'r2', 'r3']);
+    seen.length = 0;
+    agent.apply(snapshot(['r1', 'r2', 'r3']), { full: true });
+    await agent.idle();
+    assert.deepEqual(seen.sort(), ['r1', 'r2', 'r3']);
+    seen.length = 0;
+    fail = true;
+    agent.apply(snapshot(['r1', 'r2', 'r3']), { full: true });
+    await agent.idle();
+    fail = false;
+    agent.apply(snapshot(['r1', 'r2', 'r3', 'r4']));
+    await agent.stop();
+    assert.ok(seen.filter((k) => k === 'r2').length >= 2, 'r2 runs again after its pass failed');
   });
 });

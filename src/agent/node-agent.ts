@@ -1,7 +1,10 @@
 // The agent's reconciler: holds the newest snapshot and turns it into work
 // items, one per resource of each role ("l2/host", later "l3/<router>",
 // "dhcp/<network>"), run by a keyed work queue. Items that disappear from a
-// snapshot are run once more, so their role tears them down.
+// snapshot are run once more, so their role tears them down. An item whose
+// part of the snapshot did not change since its last successful pass (its
+// role's digest) is left alone, so one new port does not make every router
+// of the node look at itself again; a full resync runs every item.
 import type { HostSnapshot } from '../agent-api/protocol.js';
 import type { Logger } from '../log.js';
 import type { Role } from './role.js';
@@ -12,6 +15,8 @@ export class NodeAgent {
   readonly #queue: WorkQueue;
   #snapshot: HostSnapshot | undefined;
   #keys = new Set<string>();
+  /** Per item, the digest of the snapshot its last successful pass worked from. */
+  readonly #synced = new Map<string, string>();
 
   constructor(options: { roles: readonly Role[]; log: Logger; concurrency?: number }) {
     this.#roles = new Map(options.roles.map((r) => [r.name, r]));
@@ -23,11 +28,22 @@ export class NodeAgent {
   }
 
   /** Takes a new snapshot (or the same one again, for a full resync) and queues every item. */
-  apply(snapshot: HostSnapshot): void {
+  apply(snapshot: HostSnapshot, options: { full?: boolean } = {}): void {
     this.#snapshot = snapshot;
     const keys = new Set<string>();
-    for (const role of this.#roles.values()) for (const key of role.keys(snapshot)) keys.add(`${role.name}/${key}`);
-    for (const key of new Set([...this.#keys, ...keys])) this.#queue.add(key);
+    for (const role of this.#roles.values()) {
+      for (const key of role.keys(snapshot)) {
+        const fullKey = `${role.name}/${key}`;
+        keys.add(fullKey);
+        const synced = this.#synced.get(fullKey);
+        if (options.full || synced === undefined || synced !== role.digest?.(key, snapshot)) this.#queue.add(fullKey);
+      }
+    }
+    for (const key of this.#keys) {
+      if (keys.has(key)) continue;
+      this.#synced.delete(key);
+      this.#queue.add(key);
+    }
     this.#keys = keys;
   }
 
@@ -49,7 +65,11 @@ export class NodeAgent {
     const slash = fullKey.indexOf('/');
     const role = this.#roles.get(fullKey.slice(0, slash));
     if (!snapshot || !role) return;
-    const result = await role.sync(fullKey.slice(slash + 1), snapshot);
+    const key = fullKey.slice(slash + 1);
+    this.#synced.delete(fullKey);
+    const result = await role.sync(key, snapshot);
+    const digest = this.#keys.has(fullKey) ? role.digest?.(key, snapshot) : undefined;
+    if (digest !== undefined) this.#synced.set(fullKey, digest);
     if (result?.recheckInMs !== undefined) this.#queue.addAfter(fullKey, result.recheckInMs);
   }
 }

@@ -13,5 +13,12 @@ export interface Role {
   readonly name: string;
   /** The items to reconcile for this snapshot, e.g. one per router; unique within the role. */
   keys(snapshot: HostSnapshot): readonly string[];
+  /**
+   * What an item depends on in the snapshot, as a string: an item whose
+   * digest is the same as at its last successful pass is not run for a new
+   * snapshot (a full resync runs it anyway). Without it, every snapshot runs
+   * every item.
+   */
+  digest?(key: string, snapshot: HostSnapshot): string;
   sync(key: string, snapshot: HostSnapshot): Promise<SyncResult | void>;
 }

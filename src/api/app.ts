@@ -1,6 +1,6 @@
 // The Neutron v2.0 API as a Hono app: fetch(Request) → Response, with no
 // socket of its own, so tests drive it in-process with app.request().
-import type { SnapshotVrrp } from '../agent-api/protocol.js';
+import type { SnapshotSettings } from '../agent-api/protocol.js';
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { registerAgentApi } from '../agent-api/app.js';
@@ -50,7 +50,7 @@ export interface ApiDeps {
   /** The shared secret of the agent protocol (empty: every agent call is refused). */
   readonly agentToken: string;
   readonly reportInterval: number;
-  readonly vrrp: SnapshotVrrp;
+  readonly snapshotSettings: SnapshotSettings;
   /** Builds the caller's context from the request (noauth: always admin). */
   readonly authenticate: (req: Request) => Promise<Omit<RequestContext, 'requestId'>>;
 }
@@ -105,7 +105,7 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   registerCollection(app, deps.tags, { spec: ROUTER_SPEC, notFound: (id) => new RouterNotFound(id), service: deps.routers, taggedAs: 'routers' });
   registerCollection(app, deps.tags, { spec: FLOATINGIP_SPEC, notFound: (id) => new FloatingIPNotFound(id), service: deps.floatingips, taggedAs: 'floatingips' });
   registerCollection(app, deps.tags, { spec: AGENT_SPEC, notFound: (id) => new AgentNotFound(id), service: deps.agents });
-  registerAgentApi(app, { deps: deps.deps, log: deps.log, token: deps.agentToken, reportInterval: deps.reportInterval, vrrp: deps.vrrp, agents: deps.agents, l3: deps.l3, dhcp: deps.dhcp, haReports: deps.haReports, changes: deps.changes });
+  registerAgentApi(app, { deps: deps.deps, log: deps.log, token: deps.agentToken, reportInterval: deps.reportInterval, snapshotSettings: deps.snapshotSettings, agents: deps.agents, l3: deps.l3, dhcp: deps.dhcp, haReports: deps.haReports, changes: deps.changes });
 
   // A known path with an unsupported method is a 405, as in Neutron.
   app.all('/v2.0/:collection{(networks|subnets|ports|routers|floatingips|agents)}/:id?', (c) => {

@@ -118,13 +118,16 @@ export function registerLabCommands(program: Command): void {
 
   const vm = lab.command('vm').description('VMs: namespaces on compute nodes, plugged into tenant networks');
   vm.command('create')
-    .description('a port bound to the node, and a VM namespace on it with the port\'s MAC and address')
+    .description("a port bound to the node (a new one, or --port), and a VM namespace on it with the port's MAC; its address comes from DHCP")
     .argument('<name>')
-    .requiredOption('--network <network>', 'network name or id')
+    .option('--network <network>', 'network name or id: a new port on it')
+    .option('--port <port>', 'an existing port (name or id) to boot the VM on')
     .option('--node <node>', 'node to run on (default: the first compute node)')
     .action(
-      action(async (name: string, opts: { network: string; node?: string }) => {
-        const created = await labOf(labOpts()).vmCreate(name, opts.network, opts.node);
+      action(async (name: string, opts: { network?: string; port?: string; node?: string }) => {
+        if ((opts.network === undefined) === (opts.port === undefined)) throw new LabError('give either --network or --port');
+        const on = opts.port !== undefined ? { port: opts.port } : { network: opts.network! };
+        const created = await labOf(labOpts()).vmCreate(name, on, opts.node);
         process.stdout.write(table([['VM', 'NODE', 'PORT', 'IP'], [created.name, created.node, created.portId, created.ip ?? '-']]));
       }),
     );

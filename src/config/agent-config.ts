@@ -1,5 +1,6 @@
 // `hanet agent`'s options. Neutron's names where its agents have the option
-// ([vxlan] local_ip, [linux_bridge] physical_interface_mappings); the rest
+// ([vxlan] local_ip, [linux_bridge] physical_interface_mappings,
+// dnsmasq_base_log_dir); the rest
 // are the agent's own. Layered like the server's (options.ts), with the
 // environment prefix HANET_AGENT_ so a server and an agent started from one
 // shell never read each other's settings.
@@ -45,6 +46,12 @@ export const AGENT_OPTIONS = {
   state_path: { section: 'DEFAULT', schema: z.string().min(1), default: '/var/lib/hanet/agent', help: "directory for the agent's files (daemon configs, pid files)" },
   resync_interval: { section: 'DEFAULT', schema: seconds.min(1), default: '60', help: 'seconds between full resyncs, on top of the watch' },
   debug: { section: 'DEFAULT', schema: boolean, default: 'false', help: 'log at debug level' },
+  dnsmasq_base_log_dir: {
+    section: 'DEFAULT',
+    schema: z.string(),
+    default: '',
+    help: "if set, each network's dnsmasq logs every DHCP exchange and DNS query to <dir>/<network_id>/dhcp_dnsmasq.log (else syslog)",
+  },
   local_ip: { section: 'vxlan', schema: z.union([z.literal(''), ipAddress]), default: '', help: "this node's VXLAN tunnel address (required for the l2 role)" },
   physical_interface_mappings: {
     section: 'linux_bridge',

@@ -72,6 +72,20 @@ export const SERVER_OPTIONS = {
     help: 'seconds an L3 agent stays dead before its HA routers get a replacement replica (0 = never)',
   },
   dhcp_failover_after: { section: 'DEFAULT', schema: seconds, default: '30', help: 'seconds a DHCP agent stays dead before its networks move (0 = never)' },
+  dhcp_lease_duration: {
+    section: 'DEFAULT',
+    schema: z.coerce.number({ error: 'must be a number of seconds' }).int().refine((v) => v === -1 || v >= 120, 'must be -1 (infinite) or at least 120 seconds (dnsmasq\'s minimum)'),
+    default: '86400',
+    help: 'seconds of a DHCP lease; -1 = infinite',
+  },
+  dhcp_renewal_time: { section: 'DEFAULT', schema: seconds.int(), default: '0', help: 'DHCP option T1: seconds until a client renews (0 = half the lease)' },
+  dhcp_rebinding_time: { section: 'DEFAULT', schema: seconds.int(), default: '0', help: 'DHCP option T2: seconds until a client asks any server (0 = 7/8 of the lease)' },
+  dns_domain: {
+    section: 'DEFAULT',
+    schema: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be a domain name, e.g. openstacklocal'),
+    default: 'openstacklocal',
+    help: "domain of the hosts' names in DHCP and DNS (dnsmasq --domain)",
+  },
   ha_vrrp_version: {
     section: 'DEFAULT',
     schema: z.enum(['2', '3'], { error: 'must be 2 or 3' }).transform(Number),
@@ -113,6 +127,12 @@ function crossCheck(c: ServerConfig): string[] {
   }
   if (c.max_l3_agents_per_router > 0 && c.min_l3_agents_per_router > c.max_l3_agents_per_router) {
     problems.push(`min_l3_agents_per_router (${c.min_l3_agents_per_router}) exceeds max_l3_agents_per_router (${c.max_l3_agents_per_router})`);
+  }
+  if (c.dhcp_renewal_time > 0 && c.dhcp_rebinding_time > 0 && c.dhcp_renewal_time >= c.dhcp_rebinding_time) {
+    problems.push(`dhcp_renewal_time (${c.dhcp_renewal_time}) must be shorter than dhcp_rebinding_time (${c.dhcp_rebinding_time})`);
+  }
+  if (c.dhcp_lease_duration > 0 && Math.max(c.dhcp_renewal_time, c.dhcp_rebinding_time) >= c.dhcp_lease_duration) {
+    problems.push(`dhcp_renewal_time and dhcp_rebinding_time must be shorter than dhcp_lease_duration (${c.dhcp_lease_duration})`);
   }
   if (c.ha_vrrp_version === 2 && !Number.isInteger(c.ha_vrrp_advert_int)) {
     problems.push(`ha_vrrp_advert_int (${c.ha_vrrp_advert_int}) must be whole seconds with ha_vrrp_version = 2; sub-second intervals need VRRPv3`);

@@ -25,10 +25,10 @@ describe('lab layout', () => {
 
   it("writes each node's agent configuration, with the external interface only on network nodes", () => {
     const [net, compute] = labNodes({ networkNodes: 1, computeNodes: 1 });
-    const options = { server: 'unix:/tmp/l/server/agent.sock', token: 't0k', statePath: '/tmp/l/nodes/x/state' };
+    const options = { server: 'unix:/tmp/l/server/agent.sock', token: 't0k', statePath: '/tmp/l/nodes/x/state', dnsmasqLogDir: '/tmp/l/nodes/x/dnsmasq' };
     assert.equal(
       agentIni(net!, options),
-      'roles = l2,l3,dhcp\nserver = unix:/tmp/l/server/agent.sock\nagent_token = t0k\nstate_path = /tmp/l/nodes/x/state\n\n[vxlan]\nlocal_ip = 192.0.2.10\n\n[linux_bridge]\nphysical_interface_mappings = physnet1:eth1\n',
+      'roles = l2,l3,dhcp\nserver = unix:/tmp/l/server/agent.sock\nagent_token = t0k\nstate_path = /tmp/l/nodes/x/state\ndnsmasq_base_log_dir = /tmp/l/nodes/x/dnsmasq\n\n[vxlan]\nlocal_ip = 192.0.2.10\n\n[linux_bridge]\nphysical_interface_mappings = physnet1:eth1\n',
     );
     assert.doesNotMatch(agentIni(compute!, options), /physical_interface_mappings/);
   });

@@ -74,16 +74,20 @@ export function labPaths(dir: string) {
     agentSocket: join(dir, 'server', 'agent.sock'),
     cloudsYaml: join(dir, 'clouds.yaml'),
     nodeDir: (node: string) => join(dir, 'nodes', node),
+    /** A VM's DHCP client files: lease, pid and the log of every DHCP event (dhcp.log). */
+    vmDir: (vm: string) => join(dir, 'vms', vm),
   };
 }
 
 /** The agent's INI file for one node; its host name comes from the node's hostname. */
-export function agentIni(node: LabNode, options: { server: string; token: string; statePath: string }): string {
+export function agentIni(node: LabNode, options: { server: string; token: string; statePath: string; dnsmasqLogDir: string }): string {
   const lines = [
     `roles = ${node.roles.join(',')}`,
     `server = ${options.server}`,
     `agent_token = ${options.token}`,
     `state_path = ${options.statePath}`,
+    // Every DHCP exchange logged: what a lab is for.
+    ...(node.roles.includes('dhcp') ? [`dnsmasq_base_log_dir = ${options.dnsmasqLogDir}`] : []),
     '',
     '[vxlan]',
     `local_ip = ${node.mgmtIp}`,

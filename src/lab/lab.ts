@@ -4,6 +4,8 @@
 // state, acts, and writes it back.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NeutronClient } from '../client/neutron-client.js';
 import { AGENT_ROLES } from '../domain/agent.js';
 import { IpRoute2 } from '../linux/iproute2.js';
@@ -14,7 +16,10 @@ import { agentIsRunning, bootNode, CLI, killNode, nodeArgv, nodeExec, nodeIsUp, 
 import { type LabState, type LabVm, readLabState, writeLabState } from './lab-state.js';
 import { sleep, WaitTimeout, waitUntil } from './wait.js';
 import { tapName } from '../agent/l2/plan-l2.js';
+import { exec } from '../linux/exec.js';
 
+const DHCLIENT_CONF = fileURLToPath(new URL('../../../libexec/lab-dhclient.conf', import.meta.url));
+const DHCLIENT_SCRIPT = fileURLToPath(new URL('../../../libexec/lab-dhclient-script.sh', import.meta.url));
 
 export type Progress = (message: string) => void;
 
@@ -146,7 +151,7 @@ export class Lab {
   async #bootNode(state: LabState, node: LabNode): Promise<void> {
     const dir = this.paths.nodeDir(node.name);
     mkdirSync(`${dir}/state`, { recursive: true });
-    writeFileSync(`${dir}/agent.ini`, agentIni(node, { server: `unix:${this.paths.agentSocket}`, token: state.token, statePath: `${dir}/state` }));
+    writeFileSync(`${dir}/agent.ini`, agentIni(node, { server: `unix:${this.paths.agentSocket}`, token: state.token, statePath: `${dir}/state`, dnsmasqLogDir: `${dir}/dnsmasq` }));
     const processes = await bootNode(node.name, dir);
     state.processes[node.name] = processes;
     await attachNode(this.name, node, processes.init);
@@ -297,8 +302,8 @@ export class Lab {
     await setMgmtLink(this.name, name, !cut);
   }
 
-  /** A VM: a port bound to the node, and a namespace on it wired like a hypervisor would. */
-  async vmCreate(name: string, network: string, nodeName: string | undefined): Promise<LabVm & { ip: string | undefined }> {
+  /** A VM: a port bound to the node (a new one on `network`, or an existing `port`), and a namespace on it wired like a hypervisor would. */
+  async vmCreate(name: string, on: { network: string } | { port: string }, nodeName: string | undefined): Promise<LabVm & { ip: string | undefined }> {
     checkVmName(name);
     const state = this.#require();
     if (state.vms[name]) throw new LabError(`a VM named ${name} exists already`);
@@ -306,11 +311,17 @@ export class Lab {
     if (!target) throw new LabError('the lab has no nodes');
     this.#upNode(state, target);
     const client = this.client(state);
-    const net = await client.find<{ id: string; name: string }>('networks', 'network', network);
-    const { port } = await client.post<{ port: { id: string } }>('/v2.0/ports', {
-      port: { network_id: net.id, name: name, device_owner: 'compute:nova', device_id: randomUUID(), 'binding:host_id': target },
-    });
-    const vm: LabVm = { name, node: target, portId: port.id, networkId: net.id };
+    const binding = { device_owner: 'compute:nova', device_id: randomUUID(), 'binding:host_id': target };
+    let port: { id: string; network_id: string };
+    if ('port' in on) {
+      const existing = await client.find<{ id: string; device_owner: string }>('ports', 'port', on.port);
+      if (existing.device_owner !== '') throw new LabError(`port ${on.port} is in use (device_owner ${existing.device_owner})`);
+      ({ port } = await client.put<{ port: { id: string; network_id: string } }>(`/v2.0/ports/${existing.id}`, { port: binding }));
+    } else {
+      const net = await client.find<{ id: string }>('networks', 'network', on.network);
+      ({ port } = await client.post<{ port: { id: string; network_id: string } }>('/v2.0/ports', { port: { network_id: net.id, name, ...binding } }));
+    }
+    const vm: LabVm = { name, node: target, portId: port.id, networkId: port.network_id };
     state.vms[name] = vm;
     this.#save(state);
     const ip = await this.#plugVm(state, vm);
@@ -318,12 +329,17 @@ export class Lab {
     return { ...vm, ip };
   }
 
-  /** Plugs the VM's namespace in (again): tap on the node, eth0 with the port's MAC inside, static address. */
+  /**
+   * Plugs the VM's namespace in (again): tap on the node, eth0 with the
+   * port's MAC inside; then its address comes from a real DHCP client, or is
+   * set by the lab when the port's subnet has DHCP off.
+   */
   async #plugVm(state: LabState, vm: LabVm): Promise<string | undefined> {
     const client = this.client(state);
     const { port } = await client.get<{ port: { mac_address: string; fixed_ips: { subnet_id: string; ip_address: string }[] } }>(`/v2.0/ports/${vm.portId}`);
     const { network } = await client.get<{ network: { mtu: number } }>(`/v2.0/networks/${vm.networkId}`);
-    const inNode = new IpRoute2(nodeExec(this.#upNode(state, vm.node).init));
+    const { init } = this.#upNode(state, vm.node);
+    const inNode = new IpRoute2(nodeExec(init));
     const ns = vmNamespace(vm.name);
     await inNode.ensureNamespace(ns);
     await inNode.disableIpv6(ns, 'all');
@@ -333,13 +349,39 @@ export class Lab {
     await inNode.setMac(ns, 'eth0', port.mac_address);
     await inNode.setUp(ns, 'eth0');
     await inNode.setUp(undefined, tapName(vm.portId));
-    // Until the lab's VMs run a DHCP client, the lab sets the port's address itself.
     const v4 = port.fixed_ips.find((f) => !f.ip_address.includes(':'));
     if (!v4) return undefined;
-    const { subnet } = await client.get<{ subnet: { cidr: string; gateway_ip: string | null } }>(`/v2.0/subnets/${v4.subnet_id}`);
+    const { subnet } = await client.get<{ subnet: { cidr: string; gateway_ip: string | null; enable_dhcp: boolean } }>(`/v2.0/subnets/${v4.subnet_id}`);
+    if (subnet.enable_dhcp) return this.#runDhcpClient(init, vm);
     await inNode.ensureAddress(ns, 'eth0', `${v4.ip_address}/${subnet.cidr.split('/')[1]}`);
     if (subnet.gateway_ip) await inNode.ensureRoute(ns, { destination: 'default', via: subnet.gateway_ip });
     return v4.ip_address;
+  }
+
+  /**
+   * isc dhclient in the VM, with the lab's script (libexec/lab-dhclient-script.sh):
+   * returns once it is bound, and stays in the background renewing, as in a
+   * cloud image. Its events go to <lab>/vms/<vm>/dhcp.log.
+   */
+  async #runDhcpClient(init: number, vm: LabVm): Promise<string> {
+    const dir = this.paths.vmDir(vm.name);
+    mkdirSync(dir, { recursive: true });
+    // A pid file from before the node restarted names a pid of its old PID namespace: dhclient must not kill that.
+    rmSync(join(dir, 'dhclient.pid'), { force: true });
+    const argv = [
+      'ip', 'netns', 'exec', vmNamespace(vm.name),
+      'dhclient', '-1', '-cf', DHCLIENT_CONF, '-sf', DHCLIENT_SCRIPT,
+      '-lf', join(dir, 'dhclient.leases'), '-pf', join(dir, 'dhclient.pid'), '-e', `HANET_VM_LOG=${join(dir, 'dhcp.log')}`, 'eth0',
+    ];
+    try {
+      await exec(nodeArgv(init, argv), { timeoutMs: 20_000 });
+    } catch (err) {
+      throw new LabError(`VM ${vm.name} got no DHCP lease (see ${dir}/dhcp.log and the DHCP agents' logs): ${(err as Error).message}`);
+    }
+    const [link] = await new IpRoute2(nodeExec(init)).listInterfaces(vmNamespace(vm.name)).then((links) => links.filter((l) => l.ifname === 'eth0'));
+    const address = link?.addr_info.find((a) => a.family === 'inet')?.local;
+    if (!address) throw new LabError(`VM ${vm.name}: dhclient returned without an address on eth0 (see ${dir}/dhcp.log)`);
+    return address;
   }
 
   async #waitPortActive(client: NeutronClient, portId: string): Promise<void> {

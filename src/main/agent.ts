@@ -4,6 +4,7 @@
 // daemons keep forwarding, and the next agent adopts them.
 import { mkdirSync } from 'node:fs';
 import type { ReportRequest } from '../agent-api/protocol.js';
+import { DhcpRole } from '../agent/dhcp/dhcp-role.js';
 import { L2Role } from '../agent/l2/l2-role.js';
 import { L3Role } from '../agent/l3/l3-role.js';
 import { NodeAgent } from '../agent/node-agent.js';
@@ -63,6 +64,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     });
     roles.push(l3);
   }
+  if (config.roles.includes('dhcp')) {
+    roles.push(new DhcpRole({ host: { ip, daemons }, statePath: config.state_path, logDir: config.dnsmasq_base_log_dir, log: log.child({ role: 'dhcp' }) }));
+  }
   const node = new NodeAgent({ roles, log });
   const monitor = config.roles.includes('l2') ? new LinkMonitor({ onChange: () => node.poke('l2', 'host'), log }) : undefined;
   monitor?.start();
@@ -70,7 +74,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     server: client,
     host: config.host,
     roles: reportedRoles(config),
-    onSnapshot: async (snapshot) => node.apply(snapshot),
+    onSnapshot: async (snapshot, { full }) => node.apply(snapshot, { full }),
     resyncIntervalMs: config.resync_interval * 1000,
     log,
   });

@@ -75,14 +75,22 @@ export async function composeApi(options: ComposeOptions): Promise<ComposedApi> 
     tags: new TagService(deps),
     agentToken: config.agent_token,
     reportInterval: config.report_interval,
-    vrrp: {
-      version: config.ha_vrrp_version as 2 | 3,
-      advert_int: config.ha_vrrp_advert_int,
-      auth_type: config.ha_vrrp_auth_type,
-      auth_password: config.ha_vrrp_auth_password,
-      garp_master_repeat: config.ha_vrrp_garp_master_repeat,
-      garp_master_refresh: config.ha_vrrp_garp_master_refresh,
-      unicast: config.ha_vrrp_unicast,
+    snapshotSettings: {
+      vrrp: {
+        version: config.ha_vrrp_version as 2 | 3,
+        advert_int: config.ha_vrrp_advert_int,
+        auth_type: config.ha_vrrp_auth_type,
+        auth_password: config.ha_vrrp_auth_password,
+        garp_master_repeat: config.ha_vrrp_garp_master_repeat,
+        garp_master_refresh: config.ha_vrrp_garp_master_refresh,
+        unicast: config.ha_vrrp_unicast,
+      },
+      dhcp: {
+        lease_duration: config.dhcp_lease_duration,
+        dns_domain: config.dns_domain,
+        renewal_time: config.dhcp_renewal_time,
+        rebinding_time: config.dhcp_rebinding_time,
+      },
     },
     // noauth, as Neutron: every request is admin, in the server's own project.
     authenticate: async () => ({ projectId, isAdmin: true, roles: ['admin'] }),

@@ -11,7 +11,7 @@ import type {
   SnapshotPort,
   SnapshotRouter,
   SnapshotSubnet,
-  SnapshotVrrp,
+  SnapshotSettings,
 } from '../agent-api/protocol.js';
 import { AGENT_ROLES } from '../domain/agent.js';
 import { cidrOf } from '../domain/ip.js';
@@ -51,7 +51,7 @@ async function loadPorts(db: Db, portIds: readonly string[]): Promise<Map<string
 
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-export async function buildHostSnapshot(db: Db, host: string, vrrp: SnapshotVrrp): Promise<HostSnapshot> {
+export async function buildHostSnapshot(db: Db, host: string, settings: SnapshotSettings): Promise<HostSnapshot> {
   const agents = await db.selectFrom('agents').select(['id', 'agent_type']).where('host', '=', host).execute();
   const l3 = agents.find((a) => a.agent_type === AGENT_ROLES.l3.agent_type);
   const dhcp = agents.find((a) => a.agent_type === AGENT_ROLES.dhcp.agent_type);
@@ -71,7 +71,7 @@ export async function buildHostSnapshot(db: Db, host: string, vrrp: SnapshotVrrp
   boundPorts.forEach((p) => networkIds.add(p.network_id));
   const l2Networks = await buildL2Networks(db, host, [...networkIds]);
 
-  const content = { host, routers, dhcp_networks: dhcpNetworks, l2_networks: l2Networks, bound_ports: boundPorts, vrrp };
+  const content = { host, routers, dhcp_networks: dhcpNetworks, l2_networks: l2Networks, bound_ports: boundPorts, vrrp: settings.vrrp, dhcp: settings.dhcp };
   const revision = createHash('sha1').update(JSON.stringify(content)).digest('hex');
   return { ...content, revision };
 }

@@ -39,6 +39,12 @@ export class L2Role implements Role {
     return ['host'];
   }
 
+  /** The networks and which ports to plug where; taps appearing later come as pokes from the link monitor. */
+  digest(_key: string, snapshot: HostSnapshot): string {
+    const { networks, ports } = desiredL2(snapshot);
+    return JSON.stringify([networks, ports.map((p) => [p.id, p.network_id])]);
+  }
+
   async sync(_key: string, snapshot: HostSnapshot): Promise<SyncResult> {
     const { ip } = this.#o;
     this.#tunnelDevice ??= await this.#findTunnelDevice();

@@ -43,6 +43,11 @@ export class L3Role implements Role {
     return [...hosted(snapshot).map((r) => r.id), LEFTOVERS];
   }
 
+  digest(key: string, snapshot: HostSnapshot): string {
+    if (key === LEFTOVERS) return hosted(snapshot).map((r) => r.id).join();
+    return JSON.stringify([hosted(snapshot).find((r) => r.id === key) ?? null, snapshot.vrrp]);
+  }
+
   async sync(key: string, snapshot: HostSnapshot): Promise<SyncResult | void> {
     if (key === LEFTOVERS) return this.#removeLeftovers(snapshot);
     const router = hosted(snapshot).find((r) => r.id === key);

@@ -38,7 +38,8 @@ export interface AgentRuntimeOptions {
   readonly host: string;
   readonly roles: ReportRequest['roles'];
   /** Applies a snapshot whose revision is new, or any on a full resync; never called twice at once. */
-  readonly onSnapshot: (snapshot: HostSnapshot) => Promise<void>;
+  /** `full`: a full resync, every item is to be looked at again (not only those the change touched). */
+  readonly onSnapshot: (snapshot: HostSnapshot, options: { full: boolean }) => Promise<void>;
   readonly log: Logger;
   readonly delay?: Delay;
   readonly resyncIntervalMs?: number;
@@ -158,7 +159,7 @@ export class AgentRuntime {
           throw err;
         });
         if (full || snapshot.revision !== this.#applied) {
-          await this.#o.onSnapshot(snapshot);
+          await this.#o.onSnapshot(snapshot, { full });
           this.#applied = snapshot.revision;
         }
         this.#syncBackoff.reset();

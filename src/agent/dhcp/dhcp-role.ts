@@ -1,0 +1,101 @@
+// The DHCP role: one work item per network this node's DHCP agent serves
+// ("dhcp/<network_id>"), plus "dhcp/leftovers", which removes the DHCP
+// servers of networks this node no longer serves that an earlier agent left
+// (namespaces, dnsmasq, files). A pass observes, plans (plan-dhcp.ts) and
+// applies. dnsmasq is restarted at most once per `restartIntervalMs` per
+// network, and not while its files keep changing (for at most
+// `restartMaxWaitMs`), so a burst of port creations costs one restart, and
+// no host entry waits for one.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostSnapshot } from '../../agent-api/protocol.js';
+import { namespaceExists } from '../../linux/iproute2.js';
+import type { Logger } from '../../log.js';
+import type { Role, SyncResult } from '../role.js';
+import { applyDhcp, type DhcpHost, observeDhcp, removeDhcp } from './apply-dhcp.js';
+import { DHCP_NS_PREFIX, desiredDhcp, dhcpNamespace, dhcpPaths } from './dhcp-model.js';
+import { planDhcp } from './plan-dhcp.js';
+
+const LEFTOVERS = 'leftovers';
+
+export interface DhcpRoleOptions {
+  readonly host: DhcpHost;
+  readonly statePath: string;
+  /** Neutron's dnsmasq_base_log_dir; empty: dnsmasq logs to syslog. */
+  readonly logDir?: string;
+  readonly log: Logger;
+  readonly restartIntervalMs?: number;
+  readonly restartMaxWaitMs?: number;
+}
+
+export class DhcpRole implements Role {
+  readonly name = 'dhcp';
+  readonly #o: DhcpRoleOptions;
+  readonly #lastRestart = new Map<string, number>();
+  /** Since when a restart of each network's dnsmasq has been waiting. */
+  readonly #restartDueSince = new Map<string, number>();
+
+  constructor(options: DhcpRoleOptions) {
+    this.#o = options;
+  }
+
+  keys(snapshot: HostSnapshot): string[] {
+    return [...snapshot.dhcp_networks.map((n) => n.id), LEFTOVERS];
+  }
+
+  digest(key: string, snapshot: HostSnapshot): string {
+    if (key === LEFTOVERS) return snapshot.dhcp_networks.map((n) => n.id).join();
+    return JSON.stringify([snapshot.dhcp_networks.find((n) => n.id === key) ?? null, snapshot.dhcp]);
+  }
+
+  async sync(key: string, snapshot: HostSnapshot): Promise<SyncResult | void> {
+    if (key === LEFTOVERS) return this.#removeLeftovers(snapshot);
+    const namespace = dhcpNamespace(key);
+    const paths = dhcpPaths(this.#o.statePath, key);
+    const network = snapshot.dhcp_networks.find((n) => n.id === key);
+    const desired = network && desiredDhcp(network, snapshot.dhcp, paths, this.#o.logDir || undefined);
+    if (!desired) {
+      this.#forget(key);
+      if (namespaceExists(namespace) || existsSync(paths.dir)) {
+        this.#o.log.info({ network_id: key }, 'removing a DHCP server this node no longer runs');
+        await removeDhcp(this.#o.host, key, namespace, paths);
+      }
+      return;
+    }
+    const observed = await observeDhcp(this.#o.host, key, namespace, paths);
+    const now = Date.now();
+    const wait = (this.#lastRestart.get(key) ?? 0) + (this.#o.restartIntervalMs ?? 1_000) - now;
+    const dueSince = this.#restartDueSince.get(key);
+    const overdue = dueSince !== undefined && now - dueSince >= (this.#o.restartMaxWaitMs ?? 5_000);
+    const { actions, restartDeferred } = planDhcp(desired, observed, { allowed: wait <= 0, overdue });
+    if (actions.some((a) => a.kind === 'start-dnsmasq')) {
+      this.#lastRestart.set(key, now);
+      this.#restartDueSince.delete(key);
+    } else if (restartDeferred && dueSince === undefined) {
+      this.#restartDueSince.set(key, now);
+    }
+    if (actions.length > 0) this.#o.log.info({ network_id: key, actions: actions.map((a) => a.kind) }, 'applying DHCP changes');
+    await applyDhcp(this.#o.host, key, namespace, paths, actions);
+    // Look again once the restart may happen (the files may have settled by then).
+    return { recheckInMs: restartDeferred ? Math.max(wait, 100) : undefined };
+  }
+
+  #forget(networkId: string): void {
+    this.#lastRestart.delete(networkId);
+    this.#restartDueSince.delete(networkId);
+  }
+
+  async #removeLeftovers(snapshot: HostSnapshot): Promise<void> {
+    const wanted = new Set(snapshot.dhcp_networks.map((n) => n.id));
+    const found = new Set<string>();
+    for (const ns of await this.#o.host.ip.listNamespaces()) if (ns.startsWith(DHCP_NS_PREFIX)) found.add(ns.slice(DHCP_NS_PREFIX.length));
+    const dirs = join(this.#o.statePath, 'dhcp');
+    if (existsSync(dirs)) for (const id of readdirSync(dirs)) found.add(id);
+    for (const id of found) {
+      if (wanted.has(id)) continue;
+      this.#o.log.info({ network_id: id }, 'removing a DHCP server left from before');
+      this.#forget(id);
+      await removeDhcp(this.#o.host, id, dhcpNamespace(id), dhcpPaths(this.#o.statePath, id));
+    }
+  }
+}
