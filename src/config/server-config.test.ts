@@ -34,6 +34,10 @@ describe('loadServerConfig', () => {
   it('checks rules between options', () => {
     assert.throws(() => loadServerConfig({ overrides: { report_interval: '20', agent_down_time: '15' } }), /report_interval \(20\) must be shorter/);
     assert.throws(() => loadServerConfig({ overrides: { min_l3_agents_per_router: '4' } }), /exceeds max_l3_agents_per_router/);
+    assert.throws(() => loadServerConfig({ overrides: { dhcp_renewal_time: '20', dhcp_rebinding_time: '10' } }), /dhcp_renewal_time \(20\) must be shorter than dhcp_rebinding_time/);
+    assert.throws(() => loadServerConfig({ overrides: { dhcp_lease_duration: '600', dhcp_rebinding_time: '600' } }), /shorter than dhcp_lease_duration \(600\)/);
+    assert.throws(() => loadServerConfig({ overrides: { dhcp_lease_duration: '60' } }), /at least 120 seconds/);
+    assert.equal(loadServerConfig({ overrides: { dhcp_lease_duration: '-1', dhcp_rebinding_time: '600' } }).dhcp_lease_duration, -1);
   });
 
   it('reports every problem at once', () => {
