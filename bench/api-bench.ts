@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_HOSTS, Heartbeats } from './lib/agents.js';
 import { Cleanup } from './lib/cleanup.js';
-import { freePort } from '../test/support/free-port.js';
+import { freePort } from '../src/lab/free-port.js';
 import { ApiClient } from './lib/http-client.js';
 import { runL3, type L3Plan } from './lib/l3-workload.js';
 import type { OpResult } from './lib/phase.js';

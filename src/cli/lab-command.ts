@@ -7,6 +7,8 @@ import { AGENT_ROLES } from '../domain/agent.js';
 import { Lab, LabError } from '../lab/lab.js';
 import { agentIsRunning, nodeIsUp } from '../lab/lab-node.js';
 import { UPSTREAM_IP } from '../lab/lab-layout.js';
+import { runDemo, SCENARIOS, type ScenarioName } from '../lab/demo/demo.js';
+import { runNeutronCommand } from './neutron/commands.js';
 import { collectSetting } from './set-option.js';
 
 const started = Date.now();
@@ -113,6 +115,28 @@ export function registerLabCommands(program: Command): void {
         const argv = labOf(labOpts()).execArgv(target, command);
         const result = spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' });
         process.exit(result.status ?? 1);
+      }),
+    );
+
+  lab
+    .command('demo')
+    .description('bring up the lab as a seed describes it, walk through the seed on real parts, check every step, and tear it down')
+    .addOption(new Option('--scenario <name>', 'osp: seed 000 (three controllers, L3 and DHCP HA); juju: seed 001 (three gateways, router HA with an external network)').choices(Object.keys(SCENARIOS)).default('osp'))
+    .option('--keep', 'leave the lab up afterwards')
+    .action(
+      action(async (opts: { scenario: ScenarioName; keep?: boolean }) => {
+        const { lab: name, dir } = labOpts();
+        const demoLab = new Lab({ name: name ?? process.env.HANET_LAB ?? 'demo', dir: dir ?? process.env.HANET_LAB_DIR });
+        const write = (text: string) => void process.stdout.write(text);
+        // Interrupted: the lab goes, unless it was to be kept.
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+          process.once(signal, () => {
+            write(`\n${signal}: ${opts.keep ? 'leaving the lab up' : 'tearing the lab down'}\n`);
+            void (opts.keep ? Promise.resolve() : demoLab.down(progress)).finally(() => process.exit(130));
+          });
+        }
+        const ok = await runDemo({ scenario: opts.scenario, keep: opts.keep ?? false, lab: demoLab, runClient: runNeutronCommand, write });
+        process.exitCode = ok ? 0 : 1;
       }),
     );
 

@@ -1,14 +1,13 @@
 // The `hanet` executable. Each subcommand is a thin shell over a composition
-// root; later subcommands (agent, lab, client commands) join here.
+// root: server, agent, lab, and the neutron-style client commands.
 import { Command, Option } from 'commander';
 import { registerLabCommands } from '../cli/lab-command.js';
+import { registerNeutronCommands } from '../cli/neutron/commands.js';
 import { collectSetting } from '../cli/set-option.js';
 import { loadAgentConfig } from '../config/agent-config.js';
 import { ConfigError } from '../config/options.js';
 import { loadServerConfig } from '../config/server-config.js';
 import { createLogger, type Logger } from '../log.js';
-import { startAgent } from './agent.js';
-import { startServer } from './server.js';
 
 const program = new Command('hanet')
   .description('Highly available virtual routers and DHCP behind a Neutron v2.0 compatible API')
@@ -33,6 +32,8 @@ program
     if (opts.debug) overrides.debug = 'true';
     const config = orExit('hanet server', () => loadServerConfig({ file: opts.config, env: process.env, overrides }));
     const log = createLogger({ name: 'hanet-server', level: config.debug ? 'debug' : 'info' });
+    // Loaded here, not at the top: client commands should not pay for the server's modules.
+    const { startServer } = await import('./server.js');
     stopOnSignal(await startServer(config, log), log);
   });
 
@@ -47,10 +48,12 @@ program
     if (opts.debug) overrides.debug = 'true';
     const config = orExit('hanet agent', () => loadAgentConfig({ file: opts.config, env: process.env, overrides }));
     const log = createLogger({ name: 'hanet-agent', level: config.debug ? 'debug' : 'info' });
+    const { startAgent } = await import('./agent.js');
     stopOnSignal(await startAgent(config, log), log);
   });
 
 registerLabCommands(program);
+registerNeutronCommands(program);
 
 /** Loads a configuration, or prints every problem and exits 2. */
 function orExit<T>(command: string, load: () => T): T {

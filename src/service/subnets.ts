@@ -42,9 +42,10 @@ export function subnetView(row: SubnetRow | JsonRow<SubnetRow>): SubnetView {
     ip_version: row.ip_version as 4 | 6,
     cidr: row.cidr,
     gateway_ip: row.gateway_ip,
-    allocation_pools: row.allocation_pools,
+    // jsonb keeps keys in its own order (shortest first); Neutron's is start, end and destination, nexthop.
+    allocation_pools: row.allocation_pools.map((p) => ({ start: p.start, end: p.end })),
     dns_nameservers: row.dns_nameservers,
-    host_routes: row.host_routes,
+    host_routes: row.host_routes.map((r) => ({ destination: r.destination, nexthop: r.nexthop })),
     enable_dhcp: row.enable_dhcp,
     ipv6_ra_mode: row.ipv6_ra_mode as Ipv6Mode | null,
     ipv6_address_mode: row.ipv6_address_mode as Ipv6Mode | null,

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sleep, waitUntil } from '../../src/lab/wait.js';
 import { isRoot, TestLab } from '../support/lab.js';
-import { parsePing } from '../support/ping.js';
+import { parsePing } from '../../src/lab/ping.js';
 
 const NODES = ['net-0', 'net-1', 'net-2'];
 const until = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) => waitUntil(what, timeoutMs, probe, 100);

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { NeutronClient } from '../../src/client/neutron-client.js';
 import { IpRoute2 } from '../../src/linux/iproute2.js';
 import { processesWith } from '../../src/linux/proc.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../src/lab/free-port.js';
 import { HANET_BIN } from './server-process.js';
 
 const run = promisify(execFile);

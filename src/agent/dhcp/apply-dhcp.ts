@@ -1,9 +1,11 @@
 // The DHCP role's executor: observes one network's namespace, files and
 // dnsmasq, and carries out the planner's actions. Every action is
 // idempotent, so a failure part-way is repaired by the next pass.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DaemonSpec, DaemonSupervisor } from '../../linux/daemon.js';
+import { readText, writeAtomically } from '../../linux/files.js';
+import { createPortDevice } from '../port-device.js';
 import { type IpRoute2, namespaceExists } from '../../linux/iproute2.js';
 import { readCmdline } from '../../linux/proc.js';
 import { mergeLeases } from './dnsmasq-config.js';
@@ -18,19 +20,6 @@ export interface DhcpHost {
 export function dnsmasqSpec(networkId: string, namespace: string, paths: DhcpPaths, argv: readonly string[]): DaemonSpec {
   // dnsmasq forks and writes its pid file (--pid-file); the hosts file's path names the network.
   return { name: `dnsmasq ${networkId}`, argv, namespace, pidFile: paths.pid, daemonizes: true, identity: `--dhcp-hostsfile=${paths.host}` };
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
 }
 
 export async function observeDhcp(host: DhcpHost, networkId: string, namespace: string, paths: DhcpPaths): Promise<ObservedDhcp> {
@@ -71,16 +60,9 @@ export async function applyDhcp(host: DhcpHost, networkId: string, namespace: st
       case 'remove-device':
         await ip.removeLink(namespace, action.device);
         break;
-      case 'create-device': {
-        const { name, mac, mtu } = action.spec;
-        await ip.removeLink(undefined, name); // a tap left from an earlier port of this name
-        await ip.ensureVeth({ name, peer: name, peerNamespace: namespace, mtu });
-        await ip.setMac(namespace, name, mac);
-        await ip.disableIpv6(undefined, name);
-        await ip.setUp(undefined, name);
-        await ip.setUp(namespace, name);
+      case 'create-device':
+        await createPortDevice(ip, namespace, { device: action.spec.name, tap: action.spec.name, mac: action.spec.mac, mtu: action.spec.mtu });
         break;
-      }
       case 'set-up':
         await ip.setUp(namespace, action.device);
         break;

@@ -1,8 +1,10 @@
 // The L3 role's executor: observes one router's namespace, files and
 // keepalived, and carries out the planner's actions. Every action is
 // idempotent, so a failure part-way is repaired by the next pass.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { DaemonSpec, DaemonSupervisor } from '../../linux/daemon.js';
+import { readText, writeAtomically } from '../../linux/files.js';
+import { createPortDevice } from '../port-device.js';
 import { type Exec, ExecError } from '../../linux/exec.js';
 import { type IpRoute2, namespaceExists } from '../../linux/iproute2.js';
 import type { Sysctl } from '../../linux/sysctl.js';
@@ -27,19 +29,6 @@ export function keepalivedSpec(routerId: string, namespace: string, paths: Route
     daemonizes: true,
     identity: paths.conf,
   };
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
 }
 
 /** The rules of the router's NAT table, or undefined when the table does not exist. */
@@ -106,18 +95,10 @@ export async function applyRouter(host: RouterHost, routerId: string, namespace:
       case 'remove-device':
         await ip.removeLink(namespace, action.device);
         break;
-      case 'create-device': {
-        const { device, tap, mac, mtu } = action.spec;
-        await ip.removeLink(undefined, tap); // a tap left from an earlier port of this name
-        await ip.ensureVeth({ name: tap, peer: device, peerNamespace: namespace, mtu });
-        await ip.setMac(namespace, device, mac);
-        // Before it goes up: no kernel-made link-local on the shared MAC.
-        await ip.setAddrGenMode(namespace, device, 'none');
-        await ip.disableIpv6(undefined, tap);
-        await ip.setUp(undefined, tap);
-        await ip.setUp(namespace, device);
+      case 'create-device':
+        // No kernel-made link-local on the MAC every replica shares.
+        await createPortDevice(ip, namespace, action.spec, { noLinkLocal: true });
         break;
-      }
       case 'set-up':
         await ip.setUp(namespace, action.device);
         break;
