@@ -2,10 +2,9 @@
 // ("dhcp/<network_id>"), plus "dhcp/leftovers", which removes the DHCP
 // servers of networks this node no longer serves that an earlier agent left
 // (namespaces, dnsmasq, files). A pass observes, plans (plan-dhcp.ts) and
-// applies. dnsmasq is restarted at most once per `restartIntervalMs` per
-// network, and not while its files keep changing (for at most
-// `restartMaxWaitMs`), so a burst of port creations costs one restart, and
-// no host entry waits for one.
+// applies. A restart of dnsmasq waits until neither its files nor dnsmasq
+// itself changed for `quietMs` (at most `restartMaxWaitMs`): a burst of
+// port creations costs one restart, and a host entry rarely waits for one.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostSnapshot } from '../../agent-api/protocol.js';
@@ -24,14 +23,15 @@ export interface DhcpRoleOptions {
   /** Neutron's dnsmasq_base_log_dir; empty: dnsmasq logs to syslog. */
   readonly logDir?: string;
   readonly log: Logger;
-  readonly restartIntervalMs?: number;
+  readonly quietMs?: number;
   readonly restartMaxWaitMs?: number;
 }
 
 export class DhcpRole implements Role {
   readonly name = 'dhcp';
   readonly #o: DhcpRoleOptions;
-  readonly #lastRestart = new Map<string, number>();
+  /** When each network's files were last written or its dnsmasq last (re)started. */
+  readonly #lastChange = new Map<string, number>();
   /** Since when a restart of each network's dnsmasq has been waiting. */
   readonly #restartDueSince = new Map<string, number>();
 
@@ -64,24 +64,21 @@ export class DhcpRole implements Role {
     }
     const observed = await observeDhcp(this.#o.host, key, namespace, paths);
     const now = Date.now();
-    const wait = (this.#lastRestart.get(key) ?? 0) + (this.#o.restartIntervalMs ?? 1_000) - now;
+    const wait = (this.#lastChange.get(key) ?? 0) + (this.#o.quietMs ?? 1_000) - now;
     const dueSince = this.#restartDueSince.get(key);
     const overdue = dueSince !== undefined && now - dueSince >= (this.#o.restartMaxWaitMs ?? 5_000);
     const { actions, restartDeferred } = planDhcp(desired, observed, { allowed: wait <= 0, overdue });
-    if (actions.some((a) => a.kind === 'start-dnsmasq')) {
-      this.#lastRestart.set(key, now);
-      this.#restartDueSince.delete(key);
-    } else if (restartDeferred && dueSince === undefined) {
-      this.#restartDueSince.set(key, now);
-    }
+    if (actions.some((a) => a.kind === 'start-dnsmasq' || a.kind === 'write-file')) this.#lastChange.set(key, now);
+    if (actions.some((a) => a.kind === 'start-dnsmasq')) this.#restartDueSince.delete(key);
+    else if (restartDeferred && dueSince === undefined) this.#restartDueSince.set(key, now);
     if (actions.length > 0) this.#o.log.info({ network_id: key, actions: actions.map((a) => a.kind) }, 'applying DHCP changes');
     await applyDhcp(this.#o.host, key, namespace, paths, actions);
-    // Look again once the restart may happen (the files may have settled by then).
-    return { recheckInMs: restartDeferred ? Math.max(wait, 100) : undefined };
+    // Look again once the files may have settled.
+    return { recheckInMs: restartDeferred ? Math.max(wait, this.#o.quietMs ?? 1_000) : undefined };
   }
 
   #forget(networkId: string): void {
-    this.#lastRestart.delete(networkId);
+    this.#lastChange.delete(networkId);
     this.#restartDueSince.delete(networkId);
   }
 

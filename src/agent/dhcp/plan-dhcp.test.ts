@@ -137,7 +137,7 @@ describe('planDhcp', () => {
     const written = { ...running, files: d2.files };
     assert.deepEqual(kinds(planDhcp(d2, written, now)), ['stop-dnsmasq', 'write-leases', 'start-dnsmasq']);
     assert.deepEqual(kinds(planDhcp(d2, written, { allowed: false, overdue: false })), []);
-    assert.deepEqual(kinds(planDhcp(d2, running, { allowed: true, overdue: true })), ['write-file', 'write-file', 'stop-dnsmasq', 'write-leases', 'start-dnsmasq']);
+    assert.deepEqual(kinds(planDhcp(d2, running, { allowed: false, overdue: true })), ['write-file', 'write-file', 'stop-dnsmasq', 'write-leases', 'start-dnsmasq']);
   });
 
   it('restarts dnsmasq when its command line changed, and at once when its device was replaced', () => {

@@ -43,9 +43,9 @@ export interface DhcpPlan {
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export interface RestartPolicy {
-  /** false while the last restart is too recent (the role spaces them out). */
+  /** false while the files or dnsmasq changed too recently (the role waits for quiet). */
   readonly allowed: boolean;
-  /** A restart has waited long enough: do it even while the files keep changing. */
+  /** A restart has waited long enough: do it now even if the files keep changing. */
   readonly overdue: boolean;
 }
 
@@ -86,7 +86,7 @@ export function planDhcp(desired: DesiredDhcp, observed: ObservedDhcp, restart: 
   if (observed.dnsmasqCommand === undefined) return { actions: [...actions, ...start], restartDeferred: false };
   // --bind-interfaces: a dnsmasq bound to a device that was replaced serves nothing.
   const restartDue = recreate || observed.dnsmasqCommand !== desired.argv.join(' ') || !sameList(leasedPairs(observed.leases), hostPairs(desired.hosts));
-  if (restartDue && (recreate || (restart.allowed && (!filesChanged || restart.overdue)))) return { actions: [...actions, { kind: 'stop-dnsmasq' }, ...start], restartDeferred: false };
+  if (restartDue && (recreate || restart.overdue || (restart.allowed && !filesChanged))) return { actions: [...actions, { kind: 'stop-dnsmasq' }, ...start], restartDeferred: false };
   if (filesChanged) actions.push({ kind: 'reload-dnsmasq' });
   return { actions, restartDeferred: restartDue };
 }
