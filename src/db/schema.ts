@@ -136,6 +136,42 @@ export interface FloatingIpsTable extends StandardColumns {
   status: string;
 }
 
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  domain_id: string;
+  description: Generated<string>;
+  enabled: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  domain_id: string;
+  password_hash: string;
+  default_project_id: string | null;
+  enabled: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface RoleAssignmentsTable {
+  user_id: string;
+  project_id: string;
+  role: string;
+}
+
+export interface TokensTable {
+  token_hash: string;
+  user_id: string;
+  project_id: string | null;
+  methods: Json<string[]>;
+  audit_id: string;
+  issued_at: Timestamp;
+  expires_at: Timestamp;
+  revoked: Generated<boolean>;
+}
+
 export interface Database {
   hanet_meta: MetaTable;
   networks: NetworksTable;
@@ -150,4 +186,8 @@ export interface Database {
   l3_bindings: L3BindingsTable;
   dhcp_bindings: DhcpBindingsTable;
   floatingips: FloatingIpsTable;
+  projects: ProjectsTable;
+  users: UsersTable;
+  role_assignments: RoleAssignmentsTable;
+  tokens: TokensTable;
 }
