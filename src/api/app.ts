@@ -4,6 +4,8 @@ import type { SnapshotSettings } from '../agent-api/protocol.js';
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { registerAgentApi } from '../agent-api/app.js';
+import { AGENT_API_PREFIX } from '../agent-api/protocol.js';
+import { keystoneError } from '../identity/keystone-app.js';
 import { AGENT_SPEC } from '../domain/agent.js';
 import { AgentNotFound, ExtensionNotFound, FloatingIPNotFound, HTTPMethodNotAllowed, HTTPNotFound, NetworkNotFound, PortNotFound, RouterNotFound, SubnetNotFound } from '../domain/errors.js';
 import { FLOATINGIP_SPEC } from '../domain/floatingip.js';
@@ -51,8 +53,11 @@ export interface ApiDeps {
   readonly agentToken: string;
   readonly reportInterval: number;
   readonly snapshotSettings: SnapshotSettings;
-  /** Builds the caller's context from the request (noauth: always admin). */
-  readonly authenticate: (req: Request) => Promise<Omit<RequestContext, 'requestId'>>;
+  /**
+   * Builds the caller's context from the request (noauth: always admin);
+   * undefined: no valid credentials, answered with 401.
+   */
+  readonly authenticate: (req: Request) => Promise<Omit<RequestContext, 'requestId'> | undefined>;
 }
 
 const RESOURCES = [NETWORK_SPEC, SUBNET_SPEC, PORT_SPEC, ROUTER_SPEC, FLOATINGIP_SPEC, AGENT_SPEC];
@@ -71,7 +76,15 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   app.use('*', async (c, next) => {
     const requestId = `req-${randomUUID()}`;
     const started = performance.now();
-    c.set('ctx', { ...(await deps.authenticate(c.req.raw)), requestId });
+    // The agent protocol checks its own token; version discovery is open, as in Neutron.
+    if (c.req.path !== '/' && !c.req.path.startsWith(AGENT_API_PREFIX)) {
+      const who = await deps.authenticate(c.req.raw);
+      if (!who) {
+        deps.log.info({ method: c.req.method, path: c.req.path, requestId }, 'request without valid credentials');
+        return c.json(keystoneError(401, 'The request you have made requires authentication.'), 401);
+      }
+      c.set('ctx', { ...who, requestId });
+    }
     await next();
     c.header('X-Openstack-Request-Id', requestId);
     deps.log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: +(performance.now() - started).toFixed(2), requestId }, 'request');

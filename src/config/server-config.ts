@@ -47,10 +47,16 @@ export const SERVER_OPTIONS = {
   base_mac: { section: 'DEFAULT', schema: baseMac, default: 'fa:16:3e:00:00:00', help: 'base of generated port MACs; 00 octets are randomised' },
   auth_strategy: {
     section: 'DEFAULT',
-    schema: z.enum(['noauth'], { error: "must be 'noauth' (the only strategy this version serves)" }),
+    schema: z.enum(['noauth', 'keystone'], { error: "must be 'noauth' or 'keystone'" }),
     default: 'noauth',
-    help: 'noauth: every request is admin',
+    help: 'noauth: every request is admin; keystone: requests need a token of the built-in identity service',
   },
+  identity_bind_port: { section: 'DEFAULT', schema: port, default: '5000', help: 'port of the built-in identity service (Keystone v3 subset) when auth_strategy = keystone' },
+  token_expiration: { section: 'DEFAULT', schema: seconds.int().min(60), default: '3600', help: 'seconds a token stays valid' },
+  admin_user: { section: 'DEFAULT', schema: z.string().min(1), default: 'admin', help: 'the admin user the server creates at start (with admin_password)' },
+  admin_password: { section: 'DEFAULT', schema: z.string(), default: '', help: "the admin user's password; empty: no bootstrap (HANET_ADMIN_PASSWORD keeps it out of files)" },
+  admin_project: { section: 'DEFAULT', schema: z.string().min(1), default: 'admin', help: 'the project the admin user has the admin role on' },
+  region_name: { section: 'DEFAULT', schema: z.string().min(1), default: 'RegionOne', help: "the region of the identity service's catalog" },
   debug: { section: 'DEFAULT', schema: boolean, default: 'false', help: 'log at debug level' },
   global_physnet_mtu: {
     section: 'DEFAULT',

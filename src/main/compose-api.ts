@@ -22,6 +22,8 @@ import { RouterInterfaceService } from '../service/router-interfaces.js';
 import { RouterService } from '../service/routers.js';
 import { SubnetService } from '../service/subnets.js';
 import { TagService } from '../service/tags.js';
+import type { RequestContext } from '../service/context.js';
+import { IdentityService } from '../identity/identity-service.js';
 
 export interface ComposeOptions {
   readonly db: Db;
@@ -36,6 +38,26 @@ export interface ComposedApi {
   readonly changes: ChangeFeed;
   /** The periodic repairs the server runs. */
   readonly healer: Healer;
+  /** The built-in identity store (auth_strategy = keystone), for the identity port. */
+  readonly identity: IdentityService | undefined;
+}
+
+type Authenticate = (req: Request) => Promise<Omit<RequestContext, 'requestId'> | undefined>;
+
+/** noauth, as Neutron: every request is admin, in the server's own project. */
+async function noauthAuthenticator(db: Db): Promise<Authenticate> {
+  const projectId = await noauthProjectId(db);
+  return async () => ({ projectId, isAdmin: true, roles: ['admin'] });
+}
+
+/** keystone: the X-Auth-Token names a valid project-scoped token; its project and roles are the caller's. */
+function tokenAuthenticator(identity: IdentityService): Authenticate {
+  return async (req) => {
+    const token = req.headers.get('x-auth-token');
+    const data = token ? await identity.validate(token) : undefined;
+    if (!data?.project) return undefined;
+    return { projectId: data.project.id, isAdmin: data.roles.includes('admin'), roles: data.roles };
+  };
 }
 
 export async function composeApi(options: ComposeOptions): Promise<ComposedApi> {
@@ -57,7 +79,9 @@ export async function composeApi(options: ComposeOptions): Promise<ComposedApi> 
   const interfaces = new RouterInterfaceService(deps, routers, ports);
   const haReports = new HaReportService(deps, agents, log);
   const changes = new ChangeFeed();
-  const projectId = await noauthProjectId(db);
+  const identity = config.auth_strategy === 'keystone' ? new IdentityService({ db, clock: deps.clock, tokenExpiration: config.token_expiration }) : undefined;
+  if (identity && config.admin_password) await identity.bootstrap({ user: config.admin_user, password: config.admin_password, project: config.admin_project });
+  const authenticate = identity ? tokenAuthenticator(identity) : await noauthAuthenticator(db);
   const app = createApp({
     deps,
     log,
@@ -92,8 +116,7 @@ export async function composeApi(options: ComposeOptions): Promise<ComposedApi> 
         rebinding_time: config.dhcp_rebinding_time,
       },
     },
-    // noauth, as Neutron: every request is admin, in the server's own project.
-    authenticate: async () => ({ projectId, isAdmin: true, roles: ['admin'] }),
+    authenticate,
   });
-  return { app, changes, healer: new Healer(deps, l3, dhcp, log) };
+  return { app, changes, healer: new Healer(deps, l3, dhcp, log), identity };
 }

@@ -11,6 +11,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import { openDatabase } from '../db/database.js';
 import type { Logger } from '../log.js';
 import { CHANGES_CHANNEL } from '../service/change-feed.js';
+import { createKeystoneApp } from '../identity/keystone-app.js';
 import { composeApi } from './compose-api.js';
 
 /** How long requests in flight may take to finish once shutdown starts. */
@@ -58,17 +59,20 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     onConnectionError: (err) => log.warn({ err }, 'a PostgreSQL connection failed; the pool replaces it'),
   });
   log.info({ database: database.kind }, 'database ready');
-  const { app, changes, healer } = await composeApi({ db: database.db, config, log });
+  const { app, changes, healer, identity } = await composeApi({ db: database.db, config, log });
   const stopListening = await database.listen(CHANGES_CHANNEL, () => changes.notify());
   if (!config.agent_token) log.warn('agent_token is empty: every agent call will be refused');
 
   const tcp = createAdaptorServer({ fetch: app.fetch }) as Server;
   const unix = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const host = config.bind_host.includes(':') ? `[${config.bind_host}]` : config.bind_host;
+  const url = `http://${host}:${config.bind_port}`;
+  const keystone = identity && (createAdaptorServer({ fetch: createKeystoneApp({ identity, log, networkUrl: url, region: config.region_name }).fetch }) as Server);
   const socketPath = agentSocketPath(config);
   const cleanup = async () => {
     clearInterval(healing);
     await healingRun;
-    await Promise.all([close(tcp), close(unix)]);
+    await Promise.all([close(tcp), close(unix), ...(keystone ? [close(keystone)] : [])]);
     changes.close();
     await stopListening();
     await database.close();
@@ -86,6 +90,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
 
   try {
     await listen(tcp, { port: config.bind_port, host: config.bind_host });
+    if (keystone) await listen(keystone, { port: config.identity_bind_port, host: config.bind_host });
     if (socketPath) {
       rmSync(socketPath, { force: true }); // a stale socket file of a previous run
       await listen(unix, { path: socketPath });
@@ -94,9 +99,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     await cleanup();
     throw err;
   }
-  const host = config.bind_host.includes(':') ? `[${config.bind_host}]` : config.bind_host;
-  const url = `http://${host}:${config.bind_port}`;
-  log.info({ url, agent_socket: socketPath }, 'hanet server listening');
+  const identityUrl = keystone ? `http://${host}:${config.identity_bind_port}/v3` : undefined;
+  log.info({ url, agent_socket: socketPath, identity: identityUrl }, 'hanet server listening');
   let stopping: Promise<void> | undefined;
   return {
     url,
