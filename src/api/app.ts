@@ -33,6 +33,8 @@ import type { ApiEnv } from './env.js';
 import { createErrorHandler } from './error-handler.js';
 import { EXTENSIONS } from './extensions.js';
 import { registerL3Routes } from './l3-routes.js';
+import { BINDING_ATTRS, checkNetworkUse, isOwn, PROVIDER_ATTRS, type ResourcePolicy } from './policy.js';
+import { SYSTEM_CONTEXT } from '../service/context.js';
 
 export interface ApiDeps {
   readonly deps: ServiceDeps;
@@ -65,6 +67,51 @@ const RESOURCES = [NETWORK_SPEC, SUBNET_SPEC, PORT_SPEC, ROUTER_SPEC, FLOATINGIP
 function origin(url: string): string {
   return new URL(url).origin;
 }
+
+/**
+ * Each resource's policy for non-admins (policy.ts). Lookups for the checks
+ * run as the system, since the answer depends on what is found.
+ */
+function policies(deps: ApiDeps) {
+  const asSystem = SYSTEM_CONTEXT;
+  const network = (id: string) => deps.networks.get(asSystem, id) as unknown as Promise<{ id: string } & Record<string, unknown>>;
+  return {
+    network: {
+      visible: (ctx, v) => isOwn(ctx, v) || v.shared === true || v['router:external'] === true,
+      adminOnly: PROVIDER_ATTRS,
+    },
+    subnet: {
+      // A shared network's subnets are everyone's to see; an external network's are not (Neutron).
+      visible: async (ctx, v) => isOwn(ctx, v) || (await network(v.network_id as string).catch(() => undefined))?.shared === true,
+      adminOnly: [],
+      checkRefs: (ctx, attrs) => checkNetworkUse(ctx, attrs.network_id, network, { owned: true, action: 'create_subnet' }),
+    },
+    port: {
+      visible: isOwn,
+      adminOnly: BINDING_ATTRS,
+      checkRefs: (ctx, attrs) => checkNetworkUse(ctx, attrs.network_id, network, { action: 'create_port' }),
+    },
+    router: {
+      visible: isOwn,
+      adminOnly: ['ha', 'distributed'],
+      checkRefs: (ctx, attrs) => checkNetworkUse(ctx, (attrs.external_gateway_info as { network_id?: unknown } | null | undefined)?.network_id, network, { action: 'create_router' }),
+    },
+    floatingip: {
+      visible: isOwn,
+      adminOnly: [],
+      checkRefs: async (ctx, attrs) => {
+        await checkNetworkUse(ctx, attrs.floating_network_id, network, { action: 'create_floatingip' });
+        if (typeof attrs.port_id === 'string') {
+          const port = await deps.ports.get(asSystem, attrs.port_id).catch(() => undefined);
+          if (!port || port.project_id !== ctx.projectId) throw new PortNotFound(attrs.port_id);
+        }
+      },
+    },
+    // Agents are the admin's: a non-admin's list is empty.
+    agent: { visible: () => false, adminOnly: [] },
+  } satisfies Record<string, ResourcePolicy>;
+}
+export type Policies = ReturnType<typeof policies>;
 
 export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>({ strict: false });
@@ -111,13 +158,14 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
     return c.json({ extension: found });
   });
 
-  registerCollection(app, deps.tags, { spec: NETWORK_SPEC, notFound: (id) => new NetworkNotFound(id), service: deps.networks, taggedAs: 'networks' });
-  registerCollection(app, deps.tags, { spec: SUBNET_SPEC, notFound: (id) => new SubnetNotFound(id), service: deps.subnets, taggedAs: 'subnets' });
-  registerCollection(app, deps.tags, { spec: PORT_SPEC, notFound: (id) => new PortNotFound(id), service: deps.ports, taggedAs: 'ports' });
-  registerL3Routes(app, deps);
-  registerCollection(app, deps.tags, { spec: ROUTER_SPEC, notFound: (id) => new RouterNotFound(id), service: deps.routers, taggedAs: 'routers' });
-  registerCollection(app, deps.tags, { spec: FLOATINGIP_SPEC, notFound: (id) => new FloatingIPNotFound(id), service: deps.floatingips, taggedAs: 'floatingips' });
-  registerCollection(app, deps.tags, { spec: AGENT_SPEC, notFound: (id) => new AgentNotFound(id), service: deps.agents });
+  const p = policies(deps);
+  registerCollection(app, deps.tags, { spec: NETWORK_SPEC, notFound: (id) => new NetworkNotFound(id), service: deps.networks, taggedAs: 'networks', policy: p.network });
+  registerCollection(app, deps.tags, { spec: SUBNET_SPEC, notFound: (id) => new SubnetNotFound(id), service: deps.subnets, taggedAs: 'subnets', policy: p.subnet });
+  registerCollection(app, deps.tags, { spec: PORT_SPEC, notFound: (id) => new PortNotFound(id), service: deps.ports, taggedAs: 'ports', policy: p.port });
+  registerL3Routes(app, { ...deps, policy: p });
+  registerCollection(app, deps.tags, { spec: ROUTER_SPEC, notFound: (id) => new RouterNotFound(id), service: deps.routers, taggedAs: 'routers', policy: p.router });
+  registerCollection(app, deps.tags, { spec: FLOATINGIP_SPEC, notFound: (id) => new FloatingIPNotFound(id), service: deps.floatingips, taggedAs: 'floatingips', policy: p.floatingip });
+  registerCollection(app, deps.tags, { spec: AGENT_SPEC, notFound: (id) => new AgentNotFound(id), service: deps.agents, policy: p.agent });
   registerAgentApi(app, { deps: deps.deps, log: deps.log, token: deps.agentToken, reportInterval: deps.reportInterval, snapshotSettings: deps.snapshotSettings, agents: deps.agents, l3: deps.l3, dhcp: deps.dhcp, haReports: deps.haReports, changes: deps.changes });
 
   // A known path with an unsupported method is a 405, as in Neutron.

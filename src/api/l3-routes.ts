@@ -2,7 +2,11 @@
 // L3 and DHCP agent scheduler extensions, split-brain visibility.
 import type { Hono } from 'hono';
 import { toUuid, AttributeError } from '../domain/attributes.js';
-import { HTTPBadRequest, NetworkNotFound, RouterNotFound } from '../domain/errors.js';
+import { HTTPBadRequest, NetworkNotFound, PortNotFound, RouterNotFound, SubnetNotFound } from '../domain/errors.js';
+import { type RequestContext, SYSTEM_CONTEXT } from '../service/context.js';
+import type { PortService } from '../service/ports.js';
+import type { SubnetService } from '../service/subnets.js';
+import { checkWriter, PolicyNotAuthorized, type ResourcePolicy, restricted } from './policy.js';
 import type { AgentService } from '../service/agents.js';
 import type { DhcpScheduling } from '../service/dhcp-scheduling.js';
 import type { HaReportService } from '../service/ha-reports.js';
@@ -20,6 +24,14 @@ export interface L3RoutesDeps {
   readonly networks: NetworkService;
   readonly dhcp: DhcpScheduling;
   readonly haReports: HaReportService;
+  readonly subnets: SubnetService;
+  readonly ports: PortService;
+  readonly policy: { readonly subnet: ResourcePolicy };
+}
+
+/** The agent scheduler endpoints, split-brain reports and metrics are the admin's. */
+function adminOnly(ctx: RequestContext, rule: string): void {
+  if (restricted(ctx)) throw new PolicyNotAuthorized(rule);
 }
 
 /** The id a scheduler POST names ({"router_id": …} / {"network_id": …}). */
@@ -40,14 +52,49 @@ function listOf<V extends { id: string }>(url: string, views: readonly V[], notF
 }
 
 export function registerL3Routes(app: Hono<ApiEnv>, d: L3RoutesDeps): void {
+  /**
+   * A non-admin plugs only its own router, into a subnet it can see and a
+   * port of its own; anything else is not found.
+   */
+  const checkInterface = async (ctx: RequestContext, routerId: string, req: { subnet_id?: string; port_id?: string }, rule: string) => {
+    if (!restricted(ctx)) return;
+    checkWriter(ctx, rule);
+    const router = await d.routers.get(SYSTEM_CONTEXT, routerId).catch(() => undefined);
+    if (!router || router.project_id !== ctx.projectId) throw new RouterNotFound(routerId);
+    if (req.subnet_id !== undefined) {
+      const subnet = await d.subnets.get(SYSTEM_CONTEXT, req.subnet_id).catch(() => undefined);
+      if (!subnet || !(await d.policy.subnet.visible(ctx, subnet as unknown as { id: string } & Record<string, unknown>))) throw new SubnetNotFound(req.subnet_id);
+    }
+    if (req.port_id !== undefined) {
+      const port = await d.ports.get(SYSTEM_CONTEXT, req.port_id).catch(() => undefined);
+      if (!port || port.project_id !== ctx.projectId) throw new PortNotFound(req.port_id);
+    }
+  };
   app.put('/v2.0/routers/:id/add_router_interface', async (c) => {
     const req = parseInterfaceBody(await readJsonBody(c));
+    await checkInterface(c.get('ctx'), c.req.param('id'), req, 'add_router_interface');
     return c.json(await d.interfaces.add(c.get('ctx'), c.req.param('id'), req));
   });
   app.put('/v2.0/routers/:id/remove_router_interface', async (c) => {
     const req = parseInterfaceBody(await readJsonBody(c));
+    await checkInterface(c.get('ctx'), c.req.param('id'), req, 'remove_router_interface');
     return c.json(await d.interfaces.remove(c.get('ctx'), c.req.param('id'), req));
   });
+  // Everything below is the admin's.
+  app.use('/v2.0/routers/:id/l3-agents', async (c, next) => {
+    adminOnly(c.get('ctx'), 'get_l3-agents');
+    await next();
+  });
+  app.use('/v2.0/networks/:id/dhcp-agents', async (c, next) => {
+    adminOnly(c.get('ctx'), 'get_dhcp-agents');
+    await next();
+  });
+  for (const path of ['/v2.0/agents/:id/l3-routers', '/v2.0/agents/:id/l3-routers/*', '/v2.0/agents/:id/dhcp-networks', '/v2.0/agents/:id/dhcp-networks/*', '/v2.0/ha-split-brains', '/metrics']) {
+    app.use(path, async (c, next) => {
+      adminOnly(c.get('ctx'), `${c.req.method.toLowerCase()}_${path.split('/')[4] ?? path.slice(1)}`);
+      await next();
+    });
+  }
 
   app.get('/v2.0/routers/:id/l3-agents', async (c) => {
     const agents = await d.routers.l3Agents(c.get('ctx'), c.req.param('id'));

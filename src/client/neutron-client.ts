@@ -1,6 +1,8 @@
 // A small typed client for the Neutron v2.0 REST API (what the lab and the
 // `hanet` client commands call). An answer other than 2xx becomes a
 // NeutronApiError carrying Neutron's error type and message.
+import { type PasswordLogin, passwordLogin } from './keystone-login.js';
+
 export class NeutronApiError extends Error {
   constructor(
     readonly status: number,
@@ -13,11 +15,24 @@ export class NeutronApiError extends Error {
 
 export class NeutronClient {
   readonly #endpoint: string;
-  readonly #token: string | undefined;
+  #token: string | undefined;
+  readonly #login: PasswordLogin | undefined;
+  #loggingIn: Promise<string> | undefined;
 
-  constructor(options: { endpoint: string; token?: string }) {
+  /** `login`: log in with a password at the first request (and again when the token is refused). */
+  constructor(options: { endpoint: string; token?: string; login?: PasswordLogin }) {
     this.#endpoint = options.endpoint.replace(/\/+$/, '');
     this.#token = options.token;
+    this.#login = options.login;
+  }
+
+  async #currentToken(renew: boolean): Promise<string | undefined> {
+    if (!this.#login || (this.#token && !renew)) return this.#token;
+    this.#loggingIn ??= passwordLogin(this.#login)
+      .then((r) => r.token)
+      .finally(() => (this.#loggingIn = undefined));
+    this.#token = await this.#loggingIn;
+    return this.#token;
   }
 
   get endpoint(): string {
@@ -25,15 +40,19 @@ export class NeutronClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.#endpoint}${path}`, {
-      method,
-      headers: {
-        accept: 'application/json',
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-        ...(this.#token && { 'x-auth-token': this.#token }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const send = async (token: string | undefined) =>
+      fetch(`${this.#endpoint}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...(token && { 'x-auth-token': token }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    let res = await send(await this.#currentToken(false));
+    // An expired token: log in again, once.
+    if (res.status === 401 && this.#login) res = await send(await this.#currentToken(true));
     const text = await res.text();
     if (!res.ok) {
       let type = 'HTTPError';

@@ -48,8 +48,8 @@ export const SERVER_OPTIONS = {
   auth_strategy: {
     section: 'DEFAULT',
     schema: z.enum(['noauth', 'keystone'], { error: "must be 'noauth' or 'keystone'" }),
-    default: 'noauth',
-    help: 'noauth: every request is admin; keystone: requests need a token of the built-in identity service',
+    default: 'keystone',
+    help: 'keystone: requests need a token of the built-in identity service; noauth (for development): every request is admin',
   },
   identity_bind_port: { section: 'DEFAULT', schema: port, default: '5000', help: 'port of the built-in identity service (Keystone v3 subset) when auth_strategy = keystone' },
   token_expiration: { section: 'DEFAULT', schema: seconds.int().min(60), default: '3600', help: 'seconds a token stays valid' },

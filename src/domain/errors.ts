@@ -51,6 +51,13 @@ export class NotAuthorized extends NeutronError {
   }
 }
 
+/** Neutron's 403 for a policy refusal, naming the rule. */
+export class PolicyNotAuthorized extends NotAuthorized {
+  constructor(rule: string) {
+    super(`(rule:${rule}) is disallowed by policy`);
+  }
+}
+
 /** An unknown URL or collection; Neutron answers these with webob's 404. */
 export class HTTPNotFound extends NotFound {
   constructor(message = 'The resource could not be found.') {
@@ -357,6 +364,7 @@ export const ERROR_TYPES = [
   HTTPBadRequest,
   InvalidInput,
   NotAuthorized,
+  PolicyNotAuthorized,
   HTTPNotFound,
   HTTPMethodNotAllowed,
   NetworkNotFound,

@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { type AuthMethod, IdentityError, type IdentityService, type ProjectScope, type TokenData } from './identity-service.js';
+import { type AuthMethod, IdentityError, type IdentityService, type ProjectScope, ROLES, type TokenData } from './identity-service.js';
 
 const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict' };
 
@@ -131,6 +131,50 @@ export function createKeystoneApp(deps: KeystoneAppDeps): Hono {
     await deps.identity.revoke(token);
     return c.body(null, 204);
   });
+
+  // Projects, users and role assignments: the admin's (hanet identity ...).
+  const admin = async (headers: Headers): Promise<void> => {
+    const caller = headers.get('x-auth-token');
+    const data = caller ? await deps.identity.validate(caller) : undefined;
+    if (!data) throw new IdentityError(401, 'The request you have made requires authentication.');
+    if (!data.roles.includes('admin')) throw new IdentityError(403, 'You are not authorized to perform the requested action: identity administration.');
+  };
+  const named = z.object({ name: z.string().min(1).max(255), description: z.string().optional() });
+  const body = async <T>(req: Request, schema: z.ZodType<T>, what: string): Promise<T> => {
+    const parsed = schema.safeParse(await req.json().catch(() => undefined));
+    if (!parsed.success) throw new IdentityError(400, `Invalid input for field '${what}': ${parsed.error.issues[0]?.message ?? 'malformed request'}`);
+    return parsed.data;
+  };
+  app.get('/v3/projects', async (c) => {
+    await admin(c.req.raw.headers);
+    return c.json({ projects: await deps.identity.listProjects() });
+  });
+  app.post('/v3/projects', async (c) => {
+    await admin(c.req.raw.headers);
+    const { project } = await body(c.req.raw, z.object({ project: named }), 'project');
+    return c.json({ project: await deps.identity.createProject(project.name, project.description) }, 201);
+  });
+  app.delete('/v3/projects/:id', async (c) => {
+    await admin(c.req.raw.headers);
+    await deps.identity.deleteProject(c.req.param('id'));
+    return c.body(null, 204);
+  });
+  app.get('/v3/users', async (c) => {
+    await admin(c.req.raw.headers);
+    return c.json({ users: await deps.identity.listUsers() });
+  });
+  app.post('/v3/users', async (c) => {
+    await admin(c.req.raw.headers);
+    const userSchema = z.object({ user: z.object({ name: z.string().min(1).max(255), password: z.string().min(1), default_project_id: z.string().optional(), role: z.enum(ROLES).optional() }) });
+    const { user } = await body(c.req.raw, userSchema, 'user');
+    return c.json({ user: await deps.identity.createUser({ name: user.name, password: user.password, project: user.default_project_id, role: user.role }) }, 201);
+  });
+  app.delete('/v3/users/:id', async (c) => {
+    await admin(c.req.raw.headers);
+    await deps.identity.deleteUser(c.req.param('id'));
+    return c.body(null, 204);
+  });
+  app.get('/v3/roles', (c) => c.json({ roles: ROLES.map((r) => ({ id: r, name: r })) }));
 
   app.get('/v3/domains', (c) =>
     c.json({ domains: [{ id: 'default', name: 'Default', enabled: true, description: '', links: { self: `${identityUrl(c.req.url)}domains/default` } }] }),

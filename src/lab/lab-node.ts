@@ -14,10 +14,10 @@ export const NODE_INIT = fileURLToPath(new URL('../../../libexec/lab-node-init.s
 export const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
 
 /** Starts a detached process whose output goes to `logFile`; it outlives the CLI. */
-export function spawnDetached(argv: readonly string[], logFile: string): ChildProcess {
+export function spawnDetached(argv: readonly string[], logFile: string, env: Readonly<Record<string, string>> = {}): ChildProcess {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
     child.unref();
     return child;
   } finally {

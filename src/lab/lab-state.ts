@@ -26,6 +26,9 @@ export interface LabState {
   readonly dir: string;
   readonly port: number;
   readonly token: string;
+  /** The built-in identity service's port and the admin's password (auth_strategy = keystone). */
+  readonly identityPort: number;
+  readonly adminPassword: string;
   readonly nodes: readonly LabNode[];
   /** Server options given with --set. */
   readonly settings: Readonly<Record<string, string>>;

@@ -6,7 +6,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PasswordLogin } from '../client/keystone-login.js';
 import { NeutronClient } from '../client/neutron-client.js';
+import { freePort } from './free-port.js';
 import { AGENT_ROLES } from '../domain/agent.js';
 import { IpRoute2 } from '../linux/iproute2.js';
 import { ancestorPids, isRunning, processesWith, terminate } from '../linux/proc.js';
@@ -17,6 +19,11 @@ import { type LabState, type LabVm, readLabState, writeLabState } from './lab-st
 import { sleep, WaitTimeout, waitUntil } from './wait.js';
 import { tapName } from '../agent/l2/plan-l2.js';
 import { exec } from '../linux/exec.js';
+
+/** How the lab's tools log in: as the admin the server bootstraps. */
+export function labAdminLogin(state: LabState): PasswordLogin {
+  return { authUrl: `http://127.0.0.1:${state.identityPort}/v3`, username: 'admin', password: state.adminPassword, projectName: 'admin' };
+}
 
 const DHCLIENT_CONF = fileURLToPath(new URL('../../../libexec/lab-dhclient.conf', import.meta.url));
 const DHCLIENT_SCRIPT = fileURLToPath(new URL('../../../libexec/lab-dhclient-script.sh', import.meta.url));
@@ -30,6 +37,8 @@ export interface UpOptions extends LabShape {
   readonly progress: Progress;
   /** How long every agent has to be alive. */
   readonly timeoutMs?: number;
+  /** The identity service's port (default: a free one). */
+  readonly identityPort?: number;
 }
 
 export class LabError extends Error {}
@@ -64,8 +73,9 @@ export class Lab {
     writeLabState(this.paths.state, state);
   }
 
+  /** The lab's API as its admin (the token is fetched at the first call). */
   client(state: LabState = this.#require()): NeutronClient {
-    return new NeutronClient({ endpoint: `http://127.0.0.1:${state.port}` });
+    return new NeutronClient({ endpoint: `http://127.0.0.1:${state.port}`, login: labAdminLogin(state) });
   }
 
   serverIsUp(state: LabState | undefined = this.state()): boolean {
@@ -86,6 +96,8 @@ export class Lab {
       dir: this.paths.dir,
       port: options.port,
       token: randomBytes(16).toString('hex'),
+      identityPort: options.identityPort ?? (await freePort()),
+      adminPassword: randomBytes(12).toString('base64url'),
       nodes,
       settings: options.settings,
       processes: {},
@@ -129,9 +141,14 @@ export class Lab {
       `agent_token=${state.token}`,
       '--set',
       `agent_socket=${this.paths.agentSocket}`,
+      '--set',
+      'auth_strategy=keystone',
+      '--set',
+      `identity_bind_port=${state.identityPort}`,
       ...Object.entries(state.settings).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
     ];
-    state.server = spawnDetached([process.execPath, ...args], this.paths.serverLog).pid;
+    // The admin's password by environment, so that it shows in no process list.
+    state.server = spawnDetached([process.execPath, ...args], this.paths.serverLog, { HANET_ADMIN_PASSWORD: state.adminPassword }).pid;
     this.#save(state);
     const client = this.client(state);
     const deadline = Date.now() + 20_000;
@@ -212,14 +229,22 @@ export class Lab {
     writeFileSync(
       this.paths.cloudsYaml,
       [
-        '# Written by hanet lab up: the lab\'s server, for the openstack CLI.',
+        "# Written by hanet lab up: the lab's admin at its built-in identity service, for the openstack CLI and hanet.",
         'clouds:',
         `  hanet-${this.name}:`,
-        '    auth_type: none',
+        '    auth_type: password',
         '    auth:',
-        `      endpoint: http://127.0.0.1:${state.port}`,
+        `      auth_url: ${labAdminLogin(state).authUrl}`,
+        '      username: admin',
+        `      password: ${state.adminPassword}`,
+        '      project_name: admin',
+        '      user_domain_name: Default',
+        '      project_domain_name: Default',
+        '    region_name: RegionOne',
+        '    identity_api_version: 3',
         '',
       ].join('\n'),
+      { mode: 0o600 },
     );
   }
 

@@ -1,6 +1,7 @@
 // The `hanet` executable. Each subcommand is a thin shell over a composition
 // root: server, agent, lab, and the neutron-style client commands.
 import { Command, Option } from 'commander';
+import { registerIdentityCommands } from '../cli/identity-command.js';
 import { registerLabCommands } from '../cli/lab-command.js';
 import { registerNeutronCommands } from '../cli/neutron/commands.js';
 import { collectSetting } from '../cli/set-option.js';
@@ -53,6 +54,7 @@ program
   });
 
 registerLabCommands(program);
+registerIdentityCommands(program);
 registerNeutronCommands(program);
 
 /** Loads a configuration, or prints every problem and exits 2. */

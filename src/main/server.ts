@@ -62,6 +62,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const { app, changes, healer, identity } = await composeApi({ db: database.db, config, log });
   const stopListening = await database.listen(CHANGES_CHANNEL, () => changes.notify());
   if (!config.agent_token) log.warn('agent_token is empty: every agent call will be refused');
+  if (identity && !config.admin_password) log.warn('auth_strategy is keystone and admin_password is empty: unless users exist already, nobody can log in (set HANET_ADMIN_PASSWORD)');
 
   const tcp = createAdaptorServer({ fetch: app.fetch }) as Server;
   const unix = createAdaptorServer({ fetch: app.fetch }) as Server;

@@ -59,7 +59,7 @@ async function makePostgresDatabase(adminUrl: string): Promise<{ url: string; dr
 export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
   const pgUrl = process.env.HANET_TEST_POSTGRES_URL;
   const pgDb = pgUrl ? await makePostgresDatabase(pgUrl) : undefined;
-  const config: ServerConfig = loadServerConfig({ overrides: { state_path: '/nonexistent', agent_token: AGENT_TOKEN, ...overrides } });
+  const config: ServerConfig = loadServerConfig({ overrides: { state_path: '/nonexistent', agent_token: AGENT_TOKEN, auth_strategy: 'noauth', ...overrides } });
   const database = await openDatabase({ connection: pgDb?.url ?? '' });
   const clock = {
     now: Date.now(),

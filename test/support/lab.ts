@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { NeutronClient } from '../../src/client/neutron-client.js';
+import { labAdminLogin } from '../../src/lab/lab.js';
+import { readLabState } from '../../src/lab/lab-state.js';
 import { IpRoute2 } from '../../src/linux/iproute2.js';
 import { processesWith } from '../../src/linux/proc.js';
 import { freePort } from '../../src/lab/free-port.js';
@@ -42,8 +44,15 @@ export class TestLab {
     return (await this.lab(['exec', target, '--', ...command], { timeoutMs })).stdout;
   }
 
+  #api: { key: string; client: NeutronClient } | undefined;
+
+  /** The lab's API as its admin (one login per lab, with the password in lab.json). */
   get api(): NeutronClient {
-    return new NeutronClient({ endpoint: `http://127.0.0.1:${this.port}` });
+    const state = readLabState(`${this.dir}/lab.json`);
+    if (!state) throw new Error(`no lab at ${this.dir}`);
+    const key = `${state.port} ${state.adminPassword}`;
+    if (this.#api?.key !== key) this.#api = { key, client: new NeutronClient({ endpoint: `http://127.0.0.1:${state.port}`, login: labAdminLogin(state) }) };
+    return this.#api.client;
   }
 
   /** The environment `hanet lab env` prints, for the openstack CLI. */

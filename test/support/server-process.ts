@@ -55,6 +55,8 @@ export class ServerProcess {
   static spawn(options: ServerOptions): ServerProcess {
     const args = [join(options.root, 'bin', 'hanet'), 'server', '--state-path', options.statePath, '--bind-port', String(options.port)];
     if (options.connection !== undefined) args.push('--connection', options.connection);
+    // Tests and benchmarks speak noauth unless they ask for keystone.
+    if (!(options.args ?? []).some((a) => a.startsWith('auth_strategy='))) args.push('--set', 'auth_strategy=noauth');
     args.push(...(options.args ?? []));
     // No shell in between: child.pid is the server itself, so SIGTERM and
     // /proc/<pid>/status reach the process being measured.

@@ -5,6 +5,7 @@
 // their real output.
 import { homedir } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { LoginError, passwordLogin } from '../../client/keystone-login.js';
 import { NeutronApiError, NeutronClient } from '../../client/neutron-client.js';
 import { CredentialsError, resolveCredentials } from './credentials.js';
 import { type OutputFormat, OutputError, type OutputOptions, renderResource } from './format.js';
@@ -85,9 +86,10 @@ export function handle<A extends unknown[]>(runtime: ClientRuntime, handler: (ct
         cwd: process.cwd(),
         home: homedir(),
       });
-      endpoint = credentials.endpoint;
+      const resolved = 'login' in credentials ? await passwordLogin(credentials.login) : credentials;
+      endpoint = resolved.endpoint;
       const ctx: CommandContext = {
-        client: new NeutronClient(credentials),
+        client: new NeutronClient(resolved),
         output: { format: opts.format, columns: opts.column ?? [] },
         print: runtime.io.stdout,
       };
@@ -104,7 +106,7 @@ export function handle<A extends unknown[]>(runtime: ClientRuntime, handler: (ct
 
 /** The user-facing message of an expected failure; undefined for a bug. */
 function failureMessage(err: unknown, endpoint: string | undefined): string | undefined {
-  if (err instanceof NeutronApiError || err instanceof CredentialsError || err instanceof OutputError || err instanceof ClientCommandError) return err.message;
+  if (err instanceof NeutronApiError || err instanceof CredentialsError || err instanceof OutputError || err instanceof ClientCommandError || err instanceof LoginError) return err.message;
   // fetch() reports a refused or unreachable server as TypeError('fetch failed') with the reason as its cause.
   if (err instanceof TypeError && err.message === 'fetch failed') {
     const cause = err.cause instanceof Error ? err.cause.message : String(err.cause ?? 'no answer');

@@ -51,9 +51,11 @@ describe('resolveCredentials', () => {
   it('uses the clouds.yaml that `hanet lab up` writes, as `eval "$(hanet lab env)"` points to it', () => {
     const lab = new Lab({ name: 'credtest', dir: join(root, 'lab') });
     mkdirSync(lab.paths.dir, { recursive: true });
-    lab.writeCloudsYaml({ port: 19123 } as LabState);
+    lab.writeCloudsYaml({ port: 19123, identityPort: 19124, adminPassword: 'pw' } as LabState);
     const env = { OS_CLIENT_CONFIG_FILE: lab.paths.cloudsYaml, OS_CLOUD: 'hanet-credtest' };
-    assert.deepEqual(resolveCredentials({ flags: {}, env, cwd, home }), { endpoint: 'http://127.0.0.1:19123' });
+    assert.deepEqual(resolveCredentials({ flags: {}, env, cwd, home }), {
+      login: { authUrl: 'http://127.0.0.1:19124/v3', username: 'admin', password: 'pw', projectName: 'admin', userDomainName: 'Default', projectDomainName: 'Default', regionName: 'RegionOne' },
+    });
   });
 
   it('takes the cloud\'s token unless a flag or OS_TOKEN gives one', () => {
@@ -66,10 +68,10 @@ describe('resolveCredentials', () => {
   it('looks for clouds.yaml in the working directory before ~/.config/openstack', () => {
     const inHome = join(root, 'home-only');
     cloudsYaml(join(inHome, '.config', 'openstack'), NOAUTH_CLOUD('http://home:9696'));
-    assert.equal(resolveCredentials({ flags: { cloud: 'mine' }, env: {}, cwd, home: inHome }).endpoint, 'http://home:9696');
+    assert.deepEqual(resolveCredentials({ flags: { cloud: 'mine' }, env: {}, cwd, home: inHome }), { endpoint: 'http://home:9696' });
     const here = join(root, 'here');
     cloudsYaml(here, NOAUTH_CLOUD('http://cwd:9696'));
-    assert.equal(resolveCredentials({ flags: { cloud: 'mine' }, env: {}, cwd: here, home: inHome }).endpoint, 'http://cwd:9696');
+    assert.deepEqual(resolveCredentials({ flags: { cloud: 'mine' }, env: {}, cwd: here, home: inHome }), { endpoint: 'http://cwd:9696' });
   });
 
   it('refuses an endpoint that is not an http(s) URL', () => {
@@ -78,12 +80,16 @@ describe('resolveCredentials', () => {
 });
 
 describe('cloudCredentials', () => {
-  it('says password authentication is not supported yet (also when auth_type is left out: openstacksdk\'s default)', () => {
-    const explicit = cloudsYaml(join(root, 'pw1'), 'clouds:\n  mine:\n    auth_type: password\n    auth:\n      auth_url: http://keystone:5000/v3\n');
-    const implicit = cloudsYaml(join(root, 'pw2'), 'clouds:\n  mine:\n    auth:\n      auth_url: http://keystone:5000/v3\n');
-    for (const file of [explicit, implicit]) {
-      assert.throws(() => cloudCredentials('mine', [file]), (err: Error) => err instanceof CredentialsError && /password authentication is not supported yet/.test(err.message));
-    }
+  it("turns a password cloud (also without auth_type: openstacksdk's default) or OS_AUTH_URL and friends into a Keystone login", () => {
+    const body = '    auth:\n      auth_url: http://keystone:5000/v3\n      username: alice\n      password: pw\n      project_name: demo\n';
+    const explicit = cloudsYaml(join(root, 'pw1'), `clouds:\n  mine:\n    auth_type: password\n${body}`);
+    const implicit = cloudsYaml(join(root, 'pw2'), `clouds:\n  mine:\n${body}`);
+    const login = { authUrl: 'http://keystone:5000/v3', username: 'alice', password: 'pw', projectName: 'demo', userDomainName: 'Default', projectDomainName: 'Default' };
+    for (const file of [explicit, implicit]) assert.deepEqual(cloudCredentials('mine', [file]), { login });
+    const env = { OS_AUTH_URL: 'http://keystone:5000/v3', OS_USERNAME: 'alice', OS_PASSWORD: 'pw', OS_PROJECT_NAME: 'demo' };
+    assert.deepEqual(resolveCredentials({ flags: {}, env, cwd, home }), { login });
+    const partial = cloudsYaml(join(root, 'pw3'), 'clouds:\n  mine:\n    auth:\n      auth_url: http://keystone:5000/v3\n');
+    assert.throws(() => cloudCredentials('mine', [partial]), (err: Error) => err instanceof CredentialsError && /needs auth.auth_url, username, password and project_name/.test(err.message));
   });
 
   it('names what is missing: the file, the cloud, the endpoint', () => {

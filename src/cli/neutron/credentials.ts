@@ -1,18 +1,17 @@
 // Where the client commands find the server and their token, in the order
 // the openstack tools use: flags, then environment variables, then a cloud
-// of a clouds.yaml, then hanet's default address. hanet serves noauth or a
-// static token, so a cloud must use auth_type none (or admin_token);
-// keystone password login is not implemented.
+// of a clouds.yaml, then hanet's default address. A cloud (or OS_AUTH_URL,
+// OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME) may ask for a Keystone
+// password login: the endpoint then comes from the token's catalog.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:9696';
 
-export interface Credentials {
-  readonly endpoint: string;
-  readonly token?: string;
-}
+import type { PasswordLogin } from '../../client/keystone-login.js';
+
+export type Credentials = { readonly endpoint: string; readonly token?: string } | { readonly login: PasswordLogin };
 
 /** What the command line said: --os-endpoint/--os-url, --os-token, --os-cloud. */
 export interface CredentialFlags {
@@ -83,7 +82,23 @@ export function cloudCredentials(cloud: string, candidates: readonly string[]): 
   // openstacksdk's default plugin is password.
   const authType = nonEmpty(entry.auth_type) ?? 'password';
   if (PASSWORD_AUTH_TYPES.has(authType)) {
-    throw new CredentialsError(`cloud '${cloud}' in ${file}: password authentication is not supported yet; use auth_type none with auth.endpoint (and auth.token), or --os-endpoint and --os-token`);
+    const auth = entry.auth ?? {};
+    const [authUrl, username, password, projectName] = ['auth_url', 'username', 'password', 'project_name'].map((k) => nonEmpty(auth[k]));
+    if (!authUrl || !username || password === undefined || !projectName) {
+      throw new CredentialsError(`cloud '${cloud}' in ${file}: password authentication needs auth.auth_url, username, password and project_name`);
+    }
+    const region = nonEmpty((entry as { region_name?: unknown }).region_name);
+    return {
+      login: {
+        authUrl: checkedEndpoint(authUrl, `cloud '${cloud}' auth.auth_url`),
+        username,
+        password,
+        projectName,
+        userDomainName: nonEmpty(auth.user_domain_name) ?? 'Default',
+        projectDomainName: nonEmpty(auth.project_domain_name) ?? 'Default',
+        ...(region && { regionName: region }),
+      },
+    };
   }
   if (!ENDPOINT_AUTH_TYPES.has(authType)) throw new CredentialsError(`cloud '${cloud}' in ${file}: auth_type ${authType} is not supported (use none, with auth.endpoint)`);
   const endpoint = nonEmpty(entry.auth?.endpoint);
@@ -109,7 +124,21 @@ export function resolveCredentials(sources: CredentialSources): Credentials {
   const cloud = nonEmpty(flags.cloud) ?? nonEmpty(env.OS_CLOUD);
   if (cloud) {
     const fromCloud = cloudCredentials(cloud, cloudsYamlCandidates(env, sources.cwd, sources.home));
+    if ('login' in fromCloud) return fromCloud;
     return withToken(checkedEndpoint(fromCloud.endpoint, `cloud '${cloud}' auth.endpoint`), token ?? fromCloud.token);
+  }
+  const authUrl = nonEmpty(env.OS_AUTH_URL);
+  if (authUrl && nonEmpty(env.OS_USERNAME) && env.OS_PASSWORD !== undefined && nonEmpty(env.OS_PROJECT_NAME)) {
+    return {
+      login: {
+        authUrl: checkedEndpoint(authUrl, 'OS_AUTH_URL'),
+        username: env.OS_USERNAME!,
+        password: env.OS_PASSWORD,
+        projectName: env.OS_PROJECT_NAME!,
+        userDomainName: nonEmpty(env.OS_USER_DOMAIN_NAME) ?? 'Default',
+        projectDomainName: nonEmpty(env.OS_PROJECT_DOMAIN_NAME) ?? 'Default',
+      },
+    };
   }
   return withToken(DEFAULT_ENDPOINT, token);
 }

@@ -23,7 +23,8 @@ export class DemoRunner {
 
   constructor(
     readonly lab: Lab,
-    readonly endpoint: string,
+    /** The environment the client commands see: the lab's cloud, as after `eval "$(hanet lab env)"`. */
+    readonly clientEnv: Readonly<Record<string, string>>,
     runClient: ClientRunner,
     write: (text: string) => void,
   ) {
@@ -54,7 +55,7 @@ export class DemoRunner {
         stderr += s;
         this.#write(s);
       },
-      env: { ...process.env, OS_ENDPOINT: this.endpoint, OS_TOKEN: '' },
+      env: { ...withoutOpenstackSettings(process.env), ...this.clientEnv },
     });
     return { code, stdout, stderr };
   }
@@ -113,6 +114,11 @@ export class DemoRunner {
     this.#write(failed === 0 ? `All ${this.checks.length} checks passed.\n` : `${failed} of ${this.checks.length} checks FAILED.\n`);
     return failed === 0;
   }
+}
+
+/** The caller's environment without OS_* settings, which would point the commands elsewhere. */
+function withoutOpenstackSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('OS_')));
 }
 
 /** Quotes an argument for display the way a shell user would type it. */

@@ -39,7 +39,8 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   const sets = Object.entries(scenario.settings).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
   write(`\n$ hanet lab up --network-nodes 3 --compute-nodes 1 --port ${port} ${sets.join(' ')}\n`);
   await lab.up({ networkNodes: 3, computeNodes: 1, port, settings: scenario.settings, progress: (m) => write(`lab: ${m}\n`) });
-  const demo = new DemoRunner(lab, `http://127.0.0.1:${port}`, options.runClient, write);
+  write(`\n$ eval "$(hanet lab env)"    # the lab's admin, with password authentication at its identity service\n`);
+  const demo = new DemoRunner(lab, { OS_CLIENT_CONFIG_FILE: lab.paths.cloudsYaml, OS_CLOUD: `hanet-${lab.name}` }, options.runClient, write);
   let ok = false;
   try {
     await scenario.run(demo);
