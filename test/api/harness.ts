@@ -56,6 +56,23 @@ async function makePostgresDatabase(adminUrl: string): Promise<{ url: string; dr
   };
 }
 
+/**
+ * A database of this test file's own: a fresh PostgreSQL database when
+ * HANET_TEST_POSTGRES_URL is set (dropped on close), else in-memory PGlite.
+ */
+export async function openTestDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
+  const pgUrl = process.env.HANET_TEST_POSTGRES_URL;
+  const pgDb = pgUrl ? await makePostgresDatabase(pgUrl) : undefined;
+  const database = await openDatabase({ connection: pgDb?.url ?? '' });
+  return {
+    db: database.db,
+    async close() {
+      await database.close();
+      await pgDb?.drop();
+    },
+  };
+}
+
 export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
   const pgUrl = process.env.HANET_TEST_POSTGRES_URL;
   const pgDb = pgUrl ? await makePostgresDatabase(pgUrl) : undefined;

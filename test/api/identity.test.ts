@@ -4,13 +4,13 @@
 // Keystone's body.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { IdentityService } from '../../src/identity/identity-service.js';
 import { createKeystoneApp } from '../../src/identity/keystone-app.js';
 import { verifyPassword, hashPassword } from '../../src/identity/passwords.js';
 import { silentLogger } from '../../src/log.js';
+import { openTestDatabase } from './harness.js';
 
-let database: OpenedDatabase;
+let database: Awaited<ReturnType<typeof openTestDatabase>>;
 let identity: IdentityService;
 let app: ReturnType<typeof createKeystoneApp>;
 let now = Date.parse('2026-11-21T10:00:00Z');
@@ -29,7 +29,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 }
 
 before(async () => {
-  database = await openDatabase({ connection: process.env.HANET_TEST_POSTGRES_URL ?? '' });
+  database = await openTestDatabase();
   identity = new IdentityService({ db: database.db, clock: () => new Date(now), tokenExpiration: 3600 });
   app = createKeystoneApp({ identity, log: silentLogger(), networkUrl: 'http://127.0.0.1:9696', region: 'RegionOne' });
   await identity.bootstrap({ user: 'admin', password: 'secret', project: 'admin' });

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadServerConfig } from '../../src/config/server-config.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { silentLogger } from '../../src/log.js';
 import { composeApi, type ComposedApi } from '../../src/main/compose-api.js';
+import { openTestDatabase } from './harness.js';
 
-let database: OpenedDatabase;
+let database: Awaited<ReturnType<typeof openTestDatabase>>;
 let composed: ComposedApi;
 let now = Date.now();
 
@@ -25,7 +25,7 @@ async function tokenOf(user: string, password: string, project?: string): Promis
 }
 
 before(async () => {
-  database = await openDatabase({ connection: process.env.HANET_TEST_POSTGRES_URL ?? '' });
+  database = await openTestDatabase();
   const config = loadServerConfig({ overrides: { state_path: '/nonexistent', agent_token: 'agent-secret', auth_strategy: 'keystone', admin_password: 'secret', token_expiration: '600' } });
   composed = await composeApi({ db: database.db, config, log: silentLogger(), clock: () => new Date(now) });
   await composed.identity!.createProject('demo');

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadServerConfig } from '../../src/config/server-config.js';
-import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { silentLogger } from '../../src/log.js';
 import { composeApi, type ComposedApi } from '../../src/main/compose-api.js';
+import { openTestDatabase } from './harness.js';
 
-let database: OpenedDatabase;
+let database: Awaited<ReturnType<typeof openTestDatabase>>;
 let composed: ComposedApi;
 const token: Record<'admin' | 'alice' | 'bob' | 'rita', string> = { admin: '', alice: '', bob: '', rita: '' };
 type Who = keyof typeof token;
@@ -46,7 +46,7 @@ let sharedNetwork = '';
 let externalNetwork = '';
 
 before(async () => {
-  database = await openDatabase({ connection: process.env.HANET_TEST_POSTGRES_URL ?? '' });
+  database = await openTestDatabase();
   const config = loadServerConfig({ overrides: { state_path: '/nonexistent', agent_token: 'agent-secret', auth_strategy: 'keystone', admin_password: 'secret', l3_ha: 'false' } });
   composed = await composeApi({ db: database.db, config, log: silentLogger() });
   const id = composed.identity!;
