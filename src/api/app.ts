@@ -33,7 +33,7 @@ import type { ApiEnv } from './env.js';
 import { createErrorHandler } from './error-handler.js';
 import { EXTENSIONS } from './extensions.js';
 import { registerL3Routes } from './l3-routes.js';
-import { BINDING_ATTRS, checkNetworkUse, isOwn, PROVIDER_ATTRS, type ResourcePolicy } from './policy.js';
+import { BINDING_ATTRS, checkNetworkUse, isOwn, PolicyNotAuthorized, PROVIDER_ATTRS, type ResourcePolicy } from './policy.js';
 import { SYSTEM_CONTEXT } from '../service/context.js';
 
 export interface ApiDeps {
@@ -94,7 +94,14 @@ function policies(deps: ApiDeps) {
     router: {
       visible: isOwn,
       adminOnly: ['ha', 'distributed'],
-      checkRefs: (ctx, attrs) => checkNetworkUse(ctx, (attrs.external_gateway_info as { network_id?: unknown } | null | undefined)?.network_id, network, { action: 'create_router' }),
+      checkRefs: async (ctx, attrs) => {
+        const gateway = attrs.external_gateway_info as { network_id?: unknown; enable_snat?: unknown; external_fixed_ips?: unknown } | null | undefined;
+        // Which addresses the gateway takes, and whether it NATs, are the admin's to say (Neutron's policy).
+        for (const key of ['enable_snat', 'external_fixed_ips'] as const) {
+          if (gateway?.[key] !== undefined) throw new PolicyNotAuthorized(`create_router:external_gateway_info:${key}`);
+        }
+        await checkNetworkUse(ctx, gateway?.network_id, network, { action: 'create_router' });
+      },
     },
     floatingip: {
       visible: isOwn,

@@ -235,7 +235,7 @@ export class IdentityService {
     return result.numUpdatedRows > 0n;
   }
 
-  /** Drops tokens that expired more than a day ago (kept a while for audit). */
+  /** Drops tokens that expired more than a day ago (kept a while for audit); the server runs it with its repairs. */
   async purgeExpired(): Promise<number> {
     const before = new Date(this.#d.clock().getTime() - 86_400_000);
     const result = await this.#d.db.deleteFrom('tokens').where('expires_at', '<', before).executeTakeFirst();

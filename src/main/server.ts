@@ -80,12 +80,12 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     if (socketPath) rmSync(socketPath, { force: true });
   };
 
-  // Repairs run every few seconds, never two at once.
+  // Repairs (and the purge of long-expired tokens) run every few seconds, never two at once.
   let healingRun: Promise<void> | undefined;
   const healing = setInterval(() => {
-    healingRun ??= healer
-      .runOnce()
-      .catch((err: unknown) => log.error({ err }, 'periodic rescheduling failed'))
+    healingRun ??= Promise.all([healer.runOnce(), identity?.purgeExpired()])
+      .then(() => undefined)
+      .catch((err: unknown) => log.error({ err }, 'periodic repairs failed'))
       .finally(() => (healingRun = undefined));
   }, Math.min(5_000, (config.agent_down_time * 1000) / 3));
 

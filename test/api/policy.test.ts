@@ -139,6 +139,9 @@ describe('admin-only attributes', () => {
       assert.equal(res.body.NeutronError.type, 'PolicyNotAuthorized');
     }
     assert.equal((await call('alice', 'PUT', `/v2.0/routers/${alices.router}`, { router: { ha: true, admin_state_up: false } })).status, 403);
+    const snat = { router: { external_gateway_info: { network_id: externalNetwork, enable_snat: false } } };
+    assert.equal((await call('alice', 'PUT', `/v2.0/routers/${alices.router}`, snat)).status, 403, 'enable_snat is the admin\'s');
+    assert.equal((await call('admin', 'PUT', `/v2.0/routers/${alices.router}`, snat)).status, 200);
   });
 
   it('the HA network and ports stay invisible to the project', async () => {
