@@ -1,5 +1,5 @@
 // The agent's reconciler: holds the newest snapshot and turns it into work
-// items, one per resource of each role ("l2/host", later "l3/<router>",
+// items, one per resource of each role ("l2/host", "l3/<router>",
 // "dhcp/<network>"), run by a keyed work queue. Items that disappear from a
 // snapshot are run once more, so their role tears them down. An item whose
 // part of the snapshot did not change since its last successful pass (its
@@ -27,7 +27,10 @@ export class NodeAgent {
     return this.#snapshot;
   }
 
-  /** Takes a new snapshot (or the same one again, for a full resync) and queues every item. */
+  /**
+   * Takes a new snapshot (or the same one again, for a full resync) and
+   * queues the items it changed, the ones it dropped, and with `full` all.
+   */
   apply(snapshot: HostSnapshot, options: { full?: boolean } = {}): void {
     this.#snapshot = snapshot;
     const keys = new Set<string>();

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { registerAgentApi } from '../agent-api/app.js';
 import { AGENT_API_PREFIX } from '../agent-api/protocol.js';
+import { UNAUTHORIZED } from '../identity/identity-service.js';
 import { keystoneError } from '../identity/keystone-app.js';
 import { AGENT_SPEC } from '../domain/agent.js';
 import { AgentNotFound, ExtensionNotFound, FloatingIPNotFound, HTTPMethodNotAllowed, HTTPNotFound, NetworkNotFound, PortNotFound, RouterNotFound, SubnetNotFound } from '../domain/errors.js';
@@ -33,7 +34,7 @@ import type { ApiEnv } from './env.js';
 import { createErrorHandler } from './error-handler.js';
 import { EXTENSIONS } from './extensions.js';
 import { registerL3Routes } from './l3-routes.js';
-import { BINDING_ATTRS, checkNetworkUse, isOwn, PolicyNotAuthorized, PROVIDER_ATTRS, type ResourcePolicy } from './policy.js';
+import { BINDING_ATTRS, checkNetworkUse, checkPortUse, isOwn, PolicyNotAuthorized, PROVIDER_ATTRS, type ResourcePolicy } from './policy.js';
 import { SYSTEM_CONTEXT } from '../service/context.js';
 
 export interface ApiDeps {
@@ -108,10 +109,7 @@ function policies(deps: ApiDeps) {
       adminOnly: [],
       checkRefs: async (ctx, attrs) => {
         await checkNetworkUse(ctx, attrs.floating_network_id, network, { action: 'create_floatingip' });
-        if (typeof attrs.port_id === 'string') {
-          const port = await deps.ports.get(asSystem, attrs.port_id).catch(() => undefined);
-          if (!port || port.project_id !== ctx.projectId) throw new PortNotFound(attrs.port_id);
-        }
+        await checkPortUse(ctx, attrs.port_id, (id) => deps.ports.get(asSystem, id));
       },
     },
     // Agents are the admin's: a non-admin's list is empty.
@@ -135,7 +133,7 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
       const who = await deps.authenticate(c.req.raw);
       if (!who) {
         deps.log.info({ method: c.req.method, path: c.req.path, requestId }, 'request without valid credentials');
-        return c.json(keystoneError(401, 'The request you have made requires authentication.'), 401);
+        return c.json(keystoneError(401, UNAUTHORIZED), 401);
       }
       c.set('ctx', { ...who, requestId });
     }

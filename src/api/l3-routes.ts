@@ -2,11 +2,11 @@
 // L3 and DHCP agent scheduler extensions, split-brain visibility.
 import type { Hono } from 'hono';
 import { toUuid, AttributeError } from '../domain/attributes.js';
-import { HTTPBadRequest, NetworkNotFound, PortNotFound, RouterNotFound, SubnetNotFound } from '../domain/errors.js';
+import { HTTPBadRequest, NetworkNotFound, RouterNotFound, SubnetNotFound } from '../domain/errors.js';
 import { type RequestContext, SYSTEM_CONTEXT } from '../service/context.js';
 import type { PortService } from '../service/ports.js';
 import type { SubnetService } from '../service/subnets.js';
-import { checkWriter, PolicyNotAuthorized, type ResourcePolicy, restricted } from './policy.js';
+import { checkPortUse, checkWriter, PolicyNotAuthorized, type ResourcePolicy, restricted } from './policy.js';
 import type { AgentService } from '../service/agents.js';
 import type { DhcpScheduling } from '../service/dhcp-scheduling.js';
 import type { HaReportService } from '../service/ha-reports.js';
@@ -65,10 +65,7 @@ export function registerL3Routes(app: Hono<ApiEnv>, d: L3RoutesDeps): void {
       const subnet = await d.subnets.get(SYSTEM_CONTEXT, req.subnet_id).catch(() => undefined);
       if (!subnet || !(await d.policy.subnet.visible(ctx, subnet as unknown as { id: string } & Record<string, unknown>))) throw new SubnetNotFound(req.subnet_id);
     }
-    if (req.port_id !== undefined) {
-      const port = await d.ports.get(SYSTEM_CONTEXT, req.port_id).catch(() => undefined);
-      if (!port || port.project_id !== ctx.projectId) throw new PortNotFound(req.port_id);
-    }
+    await checkPortUse(ctx, req.port_id, (id) => d.ports.get(SYSTEM_CONTEXT, id));
   };
   app.put('/v2.0/routers/:id/add_router_interface', async (c) => {
     const req = parseInterfaceBody(await readJsonBody(c));

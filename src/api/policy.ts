@@ -4,7 +4,7 @@
 // exist for it (404); admin-only attributes are hidden and may not be set
 // (403); a reader may only read; agents and the scheduler endpoints are the
 // admin's. Applied in the routes, so the services stay policy-free.
-import { NetworkNotFound, PolicyNotAuthorized } from '../domain/errors.js';
+import { NetworkNotFound, PolicyNotAuthorized, PortNotFound } from '../domain/errors.js';
 import type { Attrs } from '../domain/resource-spec.js';
 import type { RequestContext } from '../service/context.js';
 
@@ -62,4 +62,11 @@ export async function checkNetworkUse(
   const network = await getNetwork(networkId).catch(() => undefined);
   if (!network || !(isOwn(ctx, network) || network.shared === true || network['router:external'] === true)) throw new NetworkNotFound(networkId);
   if (options.owned && !isOwn(ctx, network)) throw new PolicyNotAuthorized(options.action);
+}
+
+/** A port a non-admin names (to plug into a router, to give a floating IP) must be its own, else 404. */
+export async function checkPortUse(ctx: RequestContext, portId: unknown, getPort: (id: string) => Promise<{ project_id: string }>): Promise<void> {
+  if (typeof portId !== 'string') return;
+  const port = await getPort(portId).catch(() => undefined);
+  if (!port || port.project_id !== ctx.projectId) throw new PortNotFound(portId);
 }

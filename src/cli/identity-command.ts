@@ -13,7 +13,7 @@ class IdentityCommandError extends Error {}
 
 /** Calls the identity admin API as the logged-in user. */
 async function identityCall<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const credentials = resolveCredentials({ flags: { cloud: process.env.OS_CLOUD }, env: process.env, cwd: process.cwd(), home: homedir() });
+  const credentials = resolveCredentials({ flags: {}, env: process.env, cwd: process.cwd(), home: homedir() });
   if (!('login' in credentials)) throw new IdentityCommandError('identity commands need password credentials: a clouds.yaml cloud (OS_CLOUD) or OS_AUTH_URL, OS_USERNAME, OS_PASSWORD and OS_PROJECT_NAME');
   const { token } = await passwordLogin(credentials.login);
   const base = credentials.login.authUrl.replace(/\/+$/, '').replace(/\/v3$/, '');

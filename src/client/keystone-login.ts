@@ -34,9 +34,9 @@ export async function passwordLogin(login: PasswordLogin): Promise<{ token: stri
     try {
       message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
     } catch {
-      // not JSON
+      // not JSON: the text as it is
     }
-    throw new LoginError(`The request you have made requires authentication. (HTTP ${res.status}) ${message === 'The request you have made requires authentication.' ? '' : message}`.trim());
+    throw new LoginError(`${message || 'login refused'} (HTTP ${res.status} from ${url})`);
   }
   const token = res.headers.get('x-subject-token');
   const catalog = (JSON.parse(text) as { token?: { catalog?: Catalog } }).token?.catalog ?? [];

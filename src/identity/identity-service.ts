@@ -41,7 +41,8 @@ export class IdentityError extends Error {
   }
 }
 
-const UNAUTHORIZED = 'The request you have made requires authentication.';
+/** Keystone's (and keystonemiddleware's) message for missing or bad credentials. */
+export const UNAUTHORIZED = 'The request you have made requires authentication.';
 
 export type AuthMethod =
   | { readonly method: 'password'; readonly user: { readonly id?: string; readonly name?: string; readonly domain?: { id?: string; name?: string } }; readonly password: string }

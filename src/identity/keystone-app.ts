@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { type AuthMethod, IdentityError, type IdentityService, type ProjectScope, ROLES, type TokenData } from './identity-service.js';
+import { type AuthMethod, IdentityError, type IdentityService, type ProjectScope, ROLES, type TokenData, UNAUTHORIZED } from './identity-service.js';
 
 const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict' };
 
@@ -111,7 +111,7 @@ export function createKeystoneApp(deps: KeystoneAppDeps): Hono {
   // Validation and revocation need a valid token of the caller too (X-Auth-Token), as in Keystone.
   const subject = async (headers: Headers): Promise<{ token: string; data: TokenData }> => {
     const caller = headers.get('x-auth-token');
-    if (!caller || !(await deps.identity.validate(caller))) throw new IdentityError(401, 'The request you have made requires authentication.');
+    if (!caller || !(await deps.identity.validate(caller))) throw new IdentityError(401, UNAUTHORIZED);
     const token = headers.get('x-subject-token') ?? '';
     const data = await deps.identity.validate(token);
     if (!data) throw new IdentityError(404, 'Could not find token.');
@@ -136,7 +136,7 @@ export function createKeystoneApp(deps: KeystoneAppDeps): Hono {
   const admin = async (headers: Headers): Promise<void> => {
     const caller = headers.get('x-auth-token');
     const data = caller ? await deps.identity.validate(caller) : undefined;
-    if (!data) throw new IdentityError(401, 'The request you have made requires authentication.');
+    if (!data) throw new IdentityError(401, UNAUTHORIZED);
     if (!data.roles.includes('admin')) throw new IdentityError(403, 'You are not authorized to perform the requested action: identity administration.');
   };
   const named = z.object({ name: z.string().min(1).max(255), description: z.string().optional() });

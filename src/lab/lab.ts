@@ -18,7 +18,6 @@ import { agentIsRunning, bootNode, CLI, killNode, nodeArgv, nodeExec, nodeIsUp, 
 import { type LabState, type LabVm, readLabState, writeLabState } from './lab-state.js';
 import { sleep, WaitTimeout, waitUntil } from './wait.js';
 import { tapName } from '../agent/l2/plan-l2.js';
-import { exec } from '../linux/exec.js';
 
 /** How the lab's tools log in: as the admin the server bootstraps. */
 export function labAdminLogin(state: LabState): PasswordLogin {
@@ -37,8 +36,6 @@ export interface UpOptions extends LabShape {
   readonly progress: Progress;
   /** How long every agent has to be alive. */
   readonly timeoutMs?: number;
-  /** The identity service's port (default: a free one). */
-  readonly identityPort?: number;
 }
 
 export class LabError extends Error {}
@@ -96,7 +93,7 @@ export class Lab {
       dir: this.paths.dir,
       port: options.port,
       token: randomBytes(16).toString('hex'),
-      identityPort: options.identityPort ?? (await freePort()),
+      identityPort: await freePort(),
       adminPassword: randomBytes(12).toString('base64url'),
       nodes,
       settings: options.settings,
@@ -377,7 +374,7 @@ export class Lab {
     const v4 = port.fixed_ips.find((f) => !f.ip_address.includes(':'));
     if (!v4) return undefined;
     const { subnet } = await client.get<{ subnet: { cidr: string; gateway_ip: string | null; enable_dhcp: boolean } }>(`/v2.0/subnets/${v4.subnet_id}`);
-    if (subnet.enable_dhcp) return this.#runDhcpClient(init, vm);
+    if (subnet.enable_dhcp) return this.#runDhcpClient(init, inNode, vm);
     await inNode.ensureAddress(ns, 'eth0', `${v4.ip_address}/${subnet.cidr.split('/')[1]}`);
     if (subnet.gateway_ip) await inNode.ensureRoute(ns, { destination: 'default', via: subnet.gateway_ip });
     return v4.ip_address;
@@ -388,7 +385,7 @@ export class Lab {
    * returns once it is bound, and stays in the background renewing, as in a
    * cloud image. Its events go to <lab>/vms/<vm>/dhcp.log.
    */
-  async #runDhcpClient(init: number, vm: LabVm): Promise<string> {
+  async #runDhcpClient(init: number, inNode: IpRoute2, vm: LabVm): Promise<string> {
     const dir = this.paths.vmDir(vm.name);
     mkdirSync(dir, { recursive: true });
     // A pid file from before the node restarted names a pid of its old PID namespace: dhclient must not kill that.
@@ -399,12 +396,11 @@ export class Lab {
       '-lf', join(dir, 'dhclient.leases'), '-pf', join(dir, 'dhclient.pid'), '-e', `HANET_VM_LOG=${join(dir, 'dhcp.log')}`, 'eth0',
     ];
     try {
-      await exec(nodeArgv(init, argv), { timeoutMs: 20_000 });
+      await nodeExec(init)(argv, { timeoutMs: 20_000 });
     } catch (err) {
       throw new LabError(`VM ${vm.name} got no DHCP lease (see ${dir}/dhcp.log and the DHCP agents' logs): ${(err as Error).message}`);
     }
-    const [link] = await new IpRoute2(nodeExec(init)).listInterfaces(vmNamespace(vm.name)).then((links) => links.filter((l) => l.ifname === 'eth0'));
-    const address = link?.addr_info.find((a) => a.family === 'inet')?.local;
+    const address = (await inNode.listAddresses(vmNamespace(vm.name), 'eth0')).find((a) => a.family === 'inet')?.local;
     if (!address) throw new LabError(`VM ${vm.name}: dhclient returned without an address on eth0 (see ${dir}/dhcp.log)`);
     return address;
   }

@@ -25,7 +25,7 @@ export function dnsmasqSpec(networkId: string, namespace: string, paths: DhcpPat
 export async function observeDhcp(host: DhcpHost, networkId: string, namespace: string, paths: DhcpPaths): Promise<ObservedDhcp> {
   // The spec's argv does not matter for finding it: the identity does.
   const spec = dnsmasqSpec(networkId, namespace, paths, []);
-  const [host_, addnHosts, opts, leases, pid] = await Promise.all([
+  const [hostFile, addnHosts, opts, leases, pid] = await Promise.all([
     readText(paths.host),
     readText(paths.addnHosts),
     readText(paths.opts),
@@ -33,7 +33,7 @@ export async function observeDhcp(host: DhcpHost, networkId: string, namespace: 
     host.daemons.pidOf(spec),
   ]);
   const dnsmasqCommand = pid === undefined ? undefined : readCmdline(pid);
-  const files = { host: host_, addnHosts, opts };
+  const files = { host: hostFile, addnHosts, opts };
   if (!namespaceExists(namespace)) return { namespace: false, devices: [], files, leases, dnsmasqCommand };
   const interfaces = await host.ip.listInterfaces(namespace);
   return {

@@ -5,11 +5,12 @@
 // applies. A restart of dnsmasq waits until neither its files nor dnsmasq
 // itself changed for `quietMs` (at most `restartMaxWaitMs`): a burst of
 // port creations costs one restart, and a host entry rarely waits for one.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostSnapshot } from '../../agent-api/protocol.js';
 import { namespaceExists } from '../../linux/iproute2.js';
 import type { Logger } from '../../log.js';
+import { findLeftovers } from '../leftovers.js';
 import type { Role, SyncResult } from '../role.js';
 import { applyDhcp, type DhcpHost, observeDhcp, removeDhcp } from './apply-dhcp.js';
 import { DHCP_NS_PREFIX, desiredDhcp, dhcpNamespace, dhcpPaths } from './dhcp-model.js';
@@ -84,12 +85,7 @@ export class DhcpRole implements Role {
 
   async #removeLeftovers(snapshot: HostSnapshot): Promise<void> {
     const wanted = new Set(snapshot.dhcp_networks.map((n) => n.id));
-    const found = new Set<string>();
-    for (const ns of await this.#o.host.ip.listNamespaces()) if (ns.startsWith(DHCP_NS_PREFIX)) found.add(ns.slice(DHCP_NS_PREFIX.length));
-    const dirs = join(this.#o.statePath, 'dhcp');
-    if (existsSync(dirs)) for (const id of readdirSync(dirs)) found.add(id);
-    for (const id of found) {
-      if (wanted.has(id)) continue;
+    for (const id of await findLeftovers(this.#o.host.ip, DHCP_NS_PREFIX, join(this.#o.statePath, 'dhcp'), wanted)) {
       this.#o.log.info({ network_id: id }, 'removing a DHCP server left from before');
       this.#forget(id);
       await removeDhcp(this.#o.host, id, dhcpNamespace(id), dhcpPaths(this.#o.statePath, id));

@@ -3,12 +3,13 @@
 // earlier agent left (namespaces, keepalived, files). A router pass observes,
 // plans (plan-router.ts) and applies; keepalived is reloaded at most once per
 // `reloadIntervalMs` per router, since SIGHUP bursts cause split brains.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HaStatesRequest, HostSnapshot, SnapshotRouter } from '../../agent-api/protocol.js';
 import { namespaceExists } from '../../linux/iproute2.js';
 import type { Logger } from '../../log.js';
+import { findLeftovers } from '../leftovers.js';
 import type { Role, SyncResult } from '../role.js';
 import { applyRouter, observeRouter, removeRouter, type RouterHost } from './apply-router.js';
 import { HaStateReporter } from './ha-state-reporter.js';
@@ -89,12 +90,7 @@ export class L3Role implements Role {
 
   async #removeLeftovers(snapshot: HostSnapshot): Promise<void> {
     const wanted = new Set(hosted(snapshot).map((r) => r.id));
-    const found = new Set<string>();
-    for (const ns of await this.#o.host.ip.listNamespaces()) if (ns.startsWith(ROUTER_NS_PREFIX)) found.add(ns.slice(ROUTER_NS_PREFIX.length));
-    const confs = join(this.#o.statePath, 'ha_confs');
-    if (existsSync(confs)) for (const id of readdirSync(confs)) found.add(id);
-    for (const id of found) {
-      if (wanted.has(id)) continue;
+    for (const id of await findLeftovers(this.#o.host.ip, ROUTER_NS_PREFIX, join(this.#o.statePath, 'ha_confs'), wanted)) {
       this.#o.log.info({ router_id: id }, 'removing a router left from before');
       this.#states.unwatch(id);
       await removeRouter(this.#o.host, id, routerNamespace(id), routerPaths(this.#o.statePath, id));

@@ -1,5 +1,5 @@
-// What the demo scenarios look up while they walk through a seed: ids by
-// name, which agents host a router and which replica is active, and the
+// What the demo scenarios look up while they walk through a seed: which
+// agents host a router and which replica is active, and the
 // outage a ping sees while a node is killed.
 import type { NeutronClient } from '../../client/neutron-client.js';
 import { exec } from '../../linux/exec.js';
@@ -10,11 +10,6 @@ type HostingAgent = { host: string; alive: boolean; ha_state: string };
 
 export async function hostingAgents(api: NeutronClient, routerId: string): Promise<HostingAgent[]> {
   return (await api.get<{ agents: HostingAgent[] }>(`/v2.0/routers/${routerId}/l3-agents`)).agents;
-}
-
-export async function findId(api: NeutronClient, collection: string, name: string): Promise<string> {
-  const body = await api.get<Record<string, { id: string }[]>>(`/v2.0/${collection}?name=${encodeURIComponent(name)}`);
-  return body[collection]![0]!.id;
 }
 
 /** The one alive active replica, once there is exactly one. */

@@ -3,7 +3,7 @@
 // 10.5.0.0/16 with a pool from 10.5.150.0; the router's external address
 // answers the upstream host, and moves when its master gateway is shut down.
 import type { DemoRunner } from './demo-runner.js';
-import { findId, hostingAgents, oneActive, outageDuring } from './observe.js';
+import { hostingAgents, oneActive, outageDuring } from './observe.js';
 
 export const JUJU_NODES = ['net-0', 'net-1', 'net-2'];
 export const JUJU_SETTINGS: Readonly<Record<string, string>> = {
@@ -30,7 +30,7 @@ export async function runJuju(demo: DemoRunner): Promise<void> {
   demo.step('Three gateways with their L3 agents');
   const agents = await demo.hanet('agent-list');
   demo.check('three L3 agents alive', (agents.stdout.match(/\| L3 agent\s+\|.*\| :-\)/g) ?? []).length === 3);
-  const privateId = await findId(api, 'networks', 'private');
+  const privateId = (await api.find('networks', 'network', 'private')).id;
   await demo.waitFor('the DHCP namespace of private', 20_000, async () => {
     for (const node of JUJU_NODES) if ((await demo.on(node, 'ip netns list', { quiet: true })).includes(`qdhcp-${privateId}`)) return true;
     return undefined;
@@ -43,7 +43,7 @@ export async function runJuju(demo: DemoRunner): Promise<void> {
   demo.step('Create a HA router: it lands on two of the three gateways (min = max = 2)');
   const created = await demo.hanet('router-create', 'ha-router');
   demo.check('router created with ha True', /\| ha\s+\| True\s+\|/.test(created.stdout));
-  const routerId = await findId(api, 'routers', 'ha-router');
+  const routerId = (await api.find('routers', 'router', 'ha-router')).id;
   demo.say('\nA router cannot be switched in and out of HA mode while it is up:');
   const update = await demo.hanet('router-update', 'ha-router', '--ha=False');
   demo.check('ha cannot be changed on an active router', update.code !== 0);

@@ -2,7 +2,7 @@
 // active-active; a tenant network is served by three dnsmasq, an HA router
 // by three keepalived; the active controller is shut down and comes back.
 import type { DemoRunner } from './demo-runner.js';
-import { findId, hostingAgents, oneActive, outageDuring } from './observe.js';
+import { hostingAgents, oneActive, outageDuring } from './observe.js';
 
 export const OSP_NODES = ['net-0', 'net-1', 'net-2'];
 export const OSP_SETTINGS: Readonly<Record<string, string>> = {
@@ -25,7 +25,7 @@ export async function runOsp(demo: DemoRunner): Promise<void> {
   demo.step('dhcp-agent HA: a tenant network with DHCP, dhcp_agents_per_network = 3');
   await demo.hanet('net-create', 'testdhcp');
   await demo.hanet('subnet-create', '--name', 'subnet-testdhcp', 'testdhcp', '192.168.200.0/24');
-  const networkId = await findId(api, 'networks', 'testdhcp');
+  const networkId = (await api.find('networks', 'network', 'testdhcp')).id;
   const hostFile = `dhcp/${networkId}/host`;
   await demo.waitFor('three dnsmasq with three DHCP ports in their host files', 20_000, async () => {
     const counts = await Promise.all(OSP_NODES.map((n) => demo.on(n, `cat ${nodeDir(n)}/${hostFile}`, { quiet: true })));
@@ -52,7 +52,7 @@ export async function runOsp(demo: DemoRunner): Promise<void> {
   demo.step('vRouter (l3-agent) HA: an HA router, l3_ha = True, l3_ha_net_cidr = 169.254.192.0/18');
   const created = await demo.hanet('router-create', 'testrouter');
   demo.check('router created with ha True', /\| ha\s+\| True\s+\|/.test(created.stdout));
-  const routerId = await findId(api, 'routers', 'testrouter');
+  const routerId = (await api.find('routers', 'router', 'testrouter')).id;
   demo.say('\nAn "HA network" is created for the project:');
   const nets = await demo.hanet('net-list');
   demo.check('HA network 169.254.192.0/18', /HA network tenant \S+ .*169\.254\.192\.0\/18/.test(nets.stdout));
@@ -63,10 +63,10 @@ export async function runOsp(demo: DemoRunner): Promise<void> {
   demo.say('\nkeepalived runs for the router on every controller:');
   for (const node of OSP_NODES) await demo.on(node, 'ps -ef | grep [k]eepalived');
   const conf = `${nodeDir(active ?? OSP_NODES[0]!)}/ha_confs/${routerId}/keepalived.conf`;
-  await demo.on(active ?? OSP_NODES[0]!, `cat ${conf}`);
+  const confText = await demo.on(active ?? OSP_NODES[0]!, `cat ${conf}`);
   const hosting = await demo.hanet('l3-agent-list-hosting-router', 'testrouter');
   demo.check('one active and two standby replicas', (hosting.stdout.match(/\| active\s+\|/g) ?? []).length === 1 && (hosting.stdout.match(/\| standby\s+\|/g) ?? []).length === 2);
-  const vip = /(169\.254\.0\.\d+\/24) dev ha-/.exec(await demo.on(active ?? OSP_NODES[0]!, `cat ${conf}`, { quiet: true }))?.[1] ?? '169.254.0.?';
+  const vip = /(169\.254\.0\.\d+\/24) dev ha-/.exec(confText)?.[1] ?? '169.254.0.?';
   demo.say(`\nThe VIP ${vip} (169.254.0.<virtual_router_id>) is on the active controller only:`);
   const vipHolders: string[] = [];
   for (const node of OSP_NODES) if ((await demo.on(node, `ip netns exec qrouter-${routerId} ip a | grep " inet 16"`)).includes(vip)) vipHolders.push(node);
