@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { registerAgentApi } from '../agent-api/app.js';
 import { AGENT_API_PREFIX } from '../agent-api/protocol.js';
+import { KEYSTONE_UNAVAILABLE, KeystoneUnavailable } from '../identity/external-keystone.js';
 import { UNAUTHORIZED } from '../identity/identity-service.js';
 import { keystoneError } from '../identity/keystone-app.js';
 import { AGENT_SPEC } from '../domain/agent.js';
@@ -58,9 +59,12 @@ export interface ApiDeps {
   readonly snapshotSettings: SnapshotSettings;
   /**
    * Builds the caller's context from the request (noauth: always admin);
-   * undefined: no valid credentials, answered with 401.
+   * undefined: no valid credentials, answered with 401. Throws
+   * KeystoneUnavailable when an external Keystone cannot say: a 503.
    */
   readonly authenticate: (req: Request) => Promise<Omit<RequestContext, 'requestId'> | undefined>;
+  /** The identity endpoint a 401 points at, as keystonemiddleware's WWW-Authenticate: Keystone uri="...". */
+  readonly identityUri?: (requestUrl: URL) => string;
 }
 
 const RESOURCES = [NETWORK_SPEC, SUBNET_SPEC, PORT_SPEC, ROUTER_SPEC, FLOATINGIP_SPEC, AGENT_SPEC];
@@ -130,10 +134,19 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
     const started = performance.now();
     // The agent protocol checks its own token; version discovery is open, as in Neutron.
     if (c.req.path !== '/' && !c.req.path.startsWith(AGENT_API_PREFIX)) {
-      const who = await deps.authenticate(c.req.raw);
+      let who: Awaited<ReturnType<ApiDeps['authenticate']>>;
+      try {
+        who = await deps.authenticate(c.req.raw);
+      } catch (err) {
+        if (!(err instanceof KeystoneUnavailable)) throw err;
+        // The caller's token may well be valid: not a 401, and not our bug either (a 500).
+        deps.log.error({ method: c.req.method, path: c.req.path, requestId, cause: err.message }, 'cannot validate the token at Keystone');
+        return c.json(keystoneError(503, KEYSTONE_UNAVAILABLE), 503);
+      }
       if (!who) {
         deps.log.info({ method: c.req.method, path: c.req.path, requestId }, 'request without valid credentials');
-        return c.json(keystoneError(401, UNAUTHORIZED), 401);
+        const uri = deps.identityUri?.(new URL(c.req.url));
+        return c.json(keystoneError(401, UNAUTHORIZED), 401, uri ? { 'WWW-Authenticate': `Keystone uri="${uri}"` } : {});
       }
       c.set('ctx', { ...who, requestId });
     }

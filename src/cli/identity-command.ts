@@ -1,22 +1,45 @@
 // `hanet identity project|user create|list|delete`: the built-in identity
 // service's projects and users, through its admin API with the admin's
 // credentials (a clouds.yaml cloud or OS_AUTH_URL, OS_USERNAME, OS_PASSWORD,
-// OS_PROJECT_NAME, as after `eval "$(hanet lab env)"`).
+// OS_PROJECT_NAME, as after `eval "$(hanet lab env)"`). Another Keystone (a
+// server with [keystone_authtoken] auth_url uses one) is refused with a
+// pointer to the openstack CLI: its admin API differs in what these
+// commands rely on (roles given with the user, names where ids go).
 import { homedir } from 'node:os';
 import { type Command, Option } from 'commander';
 import { LoginError, passwordLogin } from '../client/keystone-login.js';
-import { ROLES } from '../identity/identity-service.js';
+import { BUILT_IN_IDENTITY_HEADER, ROLES } from '../identity/identity-service.js';
 import { CredentialsError, resolveCredentials } from './neutron/credentials.js';
 import { renderTable } from './neutron/format.js';
 
 class IdentityCommandError extends Error {}
 
+const OTHER_KEYSTONE =
+  'A hanet server with [keystone_authtoken] auth_url serves no identity service of its own: manage projects, users and roles in that Keystone with the openstack CLI ' +
+  '(openstack project create, openstack user create, openstack role add --project PROJECT --user USER member).';
+
+/** The identity service at `base` must be hanet's built-in one: these commands speak its dialect. */
+async function checkBuiltIn(base: string): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}/v3`, { signal: AbortSignal.timeout(10_000) });
+    await res.text();
+  } catch (err) {
+    const cause = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new IdentityCommandError(`cannot reach the identity service at ${base}/v3 (${cause}). ${OTHER_KEYSTONE}`);
+  }
+  if (res.headers.get(BUILT_IN_IDENTITY_HEADER) !== 'built-in') {
+    throw new IdentityCommandError(`${base} is not hanet's built-in identity service, and hanet identity manages only that one. ${OTHER_KEYSTONE}`);
+  }
+}
+
 /** Calls the identity admin API as the logged-in user. */
 async function identityCall<T>(method: string, path: string, body?: unknown): Promise<T> {
   const credentials = resolveCredentials({ flags: {}, env: process.env, cwd: process.cwd(), home: homedir() });
   if (!('login' in credentials)) throw new IdentityCommandError('identity commands need password credentials: a clouds.yaml cloud (OS_CLOUD) or OS_AUTH_URL, OS_USERNAME, OS_PASSWORD and OS_PROJECT_NAME');
-  const { token } = await passwordLogin(credentials.login);
   const base = credentials.login.authUrl.replace(/\/+$/, '').replace(/\/v3$/, '');
+  await checkBuiltIn(base);
+  const { token } = await passwordLogin(credentials.login);
   const res = await fetch(`${base}/v3${path}`, {
     method,
     headers: { 'x-auth-token': token, 'content-type': 'application/json' },
@@ -44,7 +67,9 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
 const print = (text: string) => void process.stdout.write(text);
 
 export function registerIdentityCommands(program: Command): void {
-  const identity = program.command('identity').description("the built-in identity service's projects and users (admin credentials from OS_CLOUD or OS_AUTH_URL ...)");
+  const identity = program
+    .command('identity')
+    .description("the built-in identity service's projects and users (admin credentials from OS_CLOUD or OS_AUTH_URL ...); with an external Keystone, use the openstack CLI");
 
   const project = identity.command('project').description('projects');
   project

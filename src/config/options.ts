@@ -1,7 +1,10 @@
 // The option machinery both `hanet server` and `hanet agent` share: value
 // schemas with readable messages, and the loader that layers defaults < INI
 // file < environment (<prefix><OPTION>) < flags, validates every option with
-// one zod schema each and reports all problems at once.
+// one zod schema each and reports all problems at once. An option is keyed by
+// a flat name (its environment variable and --set name); in the INI file it
+// is that name in its section, or `ini` when Neutron's key there would be
+// ambiguous on its own ([keystone_authtoken] password is keystone_password).
 import { readFileSync } from 'node:fs';
 import ini from 'ini';
 import { z } from 'zod';
@@ -23,12 +26,22 @@ export const list = z.string().transform((v) => v.split(',').map((s) => s.trim()
 
 export interface OptionSpec {
   readonly section: string;
+  /** The key in `section` of the INI file, when it is not the option's name. */
+  readonly ini?: string;
   readonly schema: z.ZodType;
   readonly default: string;
   readonly help: string;
 }
 
 export type OptionValues<S extends Record<string, OptionSpec>> = Readonly<{ [K in keyof S]: z.output<S[K]['schema']> }>;
+
+/** Where an option's value came from: problems name what the operator wrote there. */
+type Source = 'default' | 'file' | 'env' | 'flag';
+
+/** The INI file's name for an option: `[keystone_authtoken] auth_url`, or the plain name for the others. */
+function iniLabel(name: string, spec: OptionSpec): string {
+  return spec.ini === undefined ? name : `[${spec.section}] ${spec.ini}`;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -53,46 +66,75 @@ function readIni(file: string, specs: Readonly<Record<string, OptionSpec>>, prob
     problems.push(`${file}: ${(err as Error).message}`);
     return {};
   }
+  const named = Object.entries(specs);
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
     const isSection = typeof value === 'object' && value !== null;
     const section = isSection ? key : 'DEFAULT';
     const entries = isSection ? Object.entries(value as Record<string, unknown>) : [[key, value] as const];
-    for (const [name, raw] of entries) {
-      const spec = specs[name];
-      if (!spec) problems.push(`${file}: [${section}] ${name}: unknown option`);
-      else if (spec.section !== section) problems.push(`${file}: ${name} belongs in [${spec.section}], not [${section}]`);
-      else values[name] = String(raw);
+    for (const [iniKey, raw] of entries) {
+      const keyed = named.filter(([name, spec]) => (spec.ini ?? name) === iniKey);
+      const here = keyed.find(([, spec]) => spec.section === section);
+      if (here) values[here[0]] = String(raw);
+      else if (keyed.length > 0) problems.push(`${file}: ${iniKey} belongs in [${keyed.map(([, spec]) => spec.section).join('] or [')}], not [${section}]`);
+      else if (specs[iniKey]?.ini !== undefined) problems.push(`${file}: [${section}] ${iniKey}: unknown option; in a file it is ${iniLabel(iniKey, specs[iniKey])}`);
+      else problems.push(`${file}: [${section}] ${iniKey}: unknown option`);
     }
   }
   return values;
 }
 
-/** Validates every option and reports all problems at once (ConfigError). */
+/**
+ * Validates every option and reports all problems at once (ConfigError).
+ * `crossCheck` gets each option's label as the operator wrote it (INI key,
+ * environment variable or name) for its messages.
+ */
 export function loadOptions<S extends Record<string, OptionSpec>>(
   specs: S,
   sources: ConfigSources,
-  options: { envPrefix: string; crossCheck?: (values: OptionValues<S>) => string[] },
+  options: { envPrefix: string; crossCheck?: (values: OptionValues<S>, label: (name: keyof S & string) => string) => string[] },
 ): OptionValues<S> {
   const problems: string[] = [];
   const raw: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(specs)) raw[name] = spec.default;
-  if (sources.file) Object.assign(raw, readIni(sources.file, specs, problems));
+  const source: Record<string, Source> = {};
+  const envName = (name: string) => `${options.envPrefix}${name.toUpperCase()}`;
+  for (const [name, spec] of Object.entries(specs)) {
+    raw[name] = spec.default;
+    source[name] = 'default';
+  }
+  if (sources.file) {
+    for (const [name, value] of Object.entries(readIni(sources.file, specs, problems))) {
+      raw[name] = value;
+      source[name] = 'file';
+    }
+  }
   for (const name of Object.keys(specs)) {
-    const fromEnv = sources.env?.[`${options.envPrefix}${name.toUpperCase()}`];
-    if (fromEnv !== undefined) raw[name] = fromEnv;
+    const fromEnv = sources.env?.[envName(name)];
+    if (fromEnv === undefined) continue;
+    raw[name] = fromEnv;
+    source[name] = 'env';
   }
   for (const [name, value] of Object.entries(sources.overrides ?? {})) {
-    if (!(name in specs)) problems.push(`${name}: unknown option`);
-    else raw[name] = value;
+    if (name in specs) {
+      raw[name] = value;
+      source[name] = 'flag';
+      continue;
+    }
+    const byIni = Object.entries(specs).find(([, spec]) => spec.ini === name);
+    problems.push(byIni ? `${name}: unknown option; as a flag or environment variable it is ${byIni[0]} (${envName(byIni[0])})` : `${name}: unknown option`);
   }
+  const label = (name: string): string => {
+    if (source[name] === 'env') return envName(name);
+    if (source[name] === 'flag') return name;
+    return iniLabel(name, specs[name]!);
+  };
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const result = spec.schema.safeParse(raw[name]);
     if (result.success) values[name] = result.data;
-    else problems.push(...result.error.issues.map((i) => `${name} = '${raw[name]}': ${i.message}`));
+    else problems.push(...result.error.issues.map((i) => `${label(name)} = '${raw[name]}': ${i.message}`));
   }
-  if (problems.length === 0 && options.crossCheck) problems.push(...options.crossCheck(values as OptionValues<S>));
+  if (problems.length === 0 && options.crossCheck) problems.push(...options.crossCheck(values as OptionValues<S>, label));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(values) as OptionValues<S>;
 }

@@ -1,6 +1,8 @@
 // The server's options: Neutron's names and sections where Neutron has the
 // option, one zod schema each; options.ts layers defaults < INI file <
 // environment (HANET_<OPTION>) < flags and reports every problem at once.
+// [keystone_authtoken] is keystonemiddleware's section, with its key names in
+// the file; their flat names carry a keystone_ prefix (HANET_KEYSTONE_AUTH_URL).
 import { z } from 'zod';
 import { parseCidr } from '../domain/ip.js';
 import { type ConfigSources, boolean, count, ipAddress, list, loadOptions, type OptionSpec, type OptionValues, port, seconds } from './options.js';
@@ -40,6 +42,19 @@ const connection = z
   .string()
   .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'must be empty (embedded PGlite) or a postgresql:// URL');
 
+/** '' or an http(s) URL, e.g. a Keystone's. */
+const httpUrl = (empty: string) =>
+  z.string().refine((v) => {
+    if (v === '') return true;
+    if (/[\s"]/.test(v)) return false; // it goes into a header: WWW-Authenticate: Keystone uri="..."
+    try {
+      const url = new URL(v);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, `must be empty (${empty}) or an http:// or https:// URL`);
+
 export const SERVER_OPTIONS = {
   bind_host: { section: 'DEFAULT', schema: ipAddress, default: '127.0.0.1', help: 'address the API listens on' },
   bind_port: { section: 'DEFAULT', schema: port, default: '9696', help: 'port the API listens on' },
@@ -49,7 +64,7 @@ export const SERVER_OPTIONS = {
     section: 'DEFAULT',
     schema: z.enum(['noauth', 'keystone'], { error: "must be 'noauth' or 'keystone'" }),
     default: 'keystone',
-    help: 'keystone: requests need a token of the built-in identity service; noauth (for development): every request is admin',
+    help: 'keystone: requests need a token of the built-in identity service, or of [keystone_authtoken] auth_url; noauth (for development): every request is admin',
   },
   identity_bind_port: { section: 'DEFAULT', schema: port, default: '5000', help: 'port of the built-in identity service (Keystone v3 subset) when auth_strategy = keystone' },
   token_expiration: { section: 'DEFAULT', schema: seconds.int().min(60), default: '3600', help: 'seconds a token stays valid' },
@@ -116,6 +131,39 @@ export const SERVER_OPTIONS = {
   ha_vrrp_unicast: { section: 'DEFAULT', schema: boolean, default: 'true', help: "adverts go unicast to the router's own replicas; false: multicast as Neutron" },
   agent_token: { section: 'DEFAULT', schema: z.string(), default: '', help: 'shared secret agents present; empty refuses every agent' },
   agent_socket: { section: 'DEFAULT', schema: z.string(), default: '', help: 'unix socket for agents (default <state_path>/agent.sock; "none" to disable)' },
+  keystone_www_authenticate_uri: {
+    section: 'keystone_authtoken',
+    ini: 'www_authenticate_uri',
+    schema: httpUrl('auth_url, or the built-in identity service'),
+    default: '',
+    help: "the public identity endpoint 401 answers point clients at (WWW-Authenticate: Keystone uri=...); empty: auth_url, or the built-in identity service's",
+  },
+  keystone_auth_url: {
+    section: 'keystone_authtoken',
+    ini: 'auth_url',
+    schema: httpUrl('the built-in identity service'),
+    default: '',
+    help: 'an external Keystone that validates tokens instead of the built-in identity service, e.g. http://keystone:5000',
+  },
+  keystone_auth_type: {
+    section: 'keystone_authtoken',
+    ini: 'auth_type',
+    schema: z.enum(['password'], { error: "must be 'password' (the service user logs in with its password)" }),
+    default: 'password',
+    help: 'how the service user logs in at auth_url',
+  },
+  keystone_username: { section: 'keystone_authtoken', ini: 'username', schema: z.string().min(1), default: 'neutron', help: 'the service user that validates tokens at auth_url' },
+  keystone_password: { section: 'keystone_authtoken', ini: 'password', schema: z.string(), default: '', help: "the service user's password (HANET_KEYSTONE_PASSWORD keeps it out of files)" },
+  keystone_project_name: { section: 'keystone_authtoken', ini: 'project_name', schema: z.string().min(1), default: 'service', help: "the service user's project" },
+  keystone_user_domain_name: { section: 'keystone_authtoken', ini: 'user_domain_name', schema: z.string().min(1), default: 'Default', help: "the service user's domain" },
+  keystone_project_domain_name: { section: 'keystone_authtoken', ini: 'project_domain_name', schema: z.string().min(1), default: 'Default', help: "the domain of the service user's project" },
+  keystone_token_cache_time: {
+    section: 'keystone_authtoken',
+    ini: 'token_cache_time',
+    schema: z.coerce.number({ error: 'must be a number of seconds' }).int('must be whole seconds').min(-1, 'must be -1 (no cache) or more'),
+    default: '300',
+    help: "seconds a token validated at auth_url is trusted without asking again (never past its expiry); -1 or 0: no cache",
+  },
   connection: { section: 'database', schema: connection, default: '', help: 'empty for PGlite in <state_path>/db, or a postgresql:// URL' },
   vni_ranges: { section: 'ml2_type_vxlan', schema: vniRanges, default: '1:65535', help: 'VXLAN VNIs for tenant networks' },
   flat_networks: { section: 'ml2_type_flat', schema: list, default: '*', help: "physical networks allowed for flat networks ('*' = any)" },
@@ -126,8 +174,15 @@ export type OptionName = keyof typeof SERVER_OPTIONS;
 export type ServerConfig = OptionValues<typeof SERVER_OPTIONS>;
 
 /** Rules between options. */
-function crossCheck(c: ServerConfig): string[] {
+function crossCheck(c: ServerConfig, label: (name: OptionName) => string): string[] {
   const problems: string[] = [];
+  if (c.keystone_auth_url !== '' && c.auth_strategy === 'noauth') {
+    // Neutron ignores [keystone_authtoken] with noauth; here it is a mistake worth stopping for, since noauth makes every caller admin.
+    problems.push(`${label('keystone_auth_url')} is set but auth_strategy is noauth, which makes every request admin and asks no Keystone: set auth_strategy = keystone, or empty ${label('keystone_auth_url')}`);
+  }
+  if (c.keystone_auth_url !== '' && c.keystone_password === '') {
+    problems.push(`${label('keystone_password')} is empty: the service user ${c.keystone_username} needs its password to validate tokens at ${c.keystone_auth_url}`);
+  }
   if (c.report_interval >= c.agent_down_time) {
     problems.push(`report_interval (${c.report_interval}) must be shorter than agent_down_time (${c.agent_down_time}), or every agent would look dead between reports`);
   }

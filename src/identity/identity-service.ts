@@ -44,6 +44,9 @@ export class IdentityError extends Error {
 /** Keystone's (and keystonemiddleware's) message for missing or bad credentials. */
 export const UNAUTHORIZED = 'The request you have made requires authentication.';
 
+/** Marks the built-in identity service's answers (keystone-app.ts), so `hanet identity` can tell it from another Keystone. */
+export const BUILT_IN_IDENTITY_HEADER = 'X-Hanet-Identity';
+
 export type AuthMethod =
   | { readonly method: 'password'; readonly user: { readonly id?: string; readonly name?: string; readonly domain?: { id?: string; name?: string } }; readonly password: string }
   | { readonly method: 'token'; readonly token: string };
@@ -52,6 +55,10 @@ export type ProjectScope = { readonly id: string } | { readonly name: string; re
 
 export const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 const newId = () => randomUUID().replaceAll('-', '');
+
+/** Keystone's RoleAssignmentNotFound message. */
+const assignmentNotFound = (role: string, user: string, project: string) =>
+  `Could not find role assignment with role: ${role}, user or group: ${user}, project, domain, or system: ${project}.`;
 
 function inDefaultDomain(domain: { id?: string; name?: string } | undefined): boolean {
   return domain === undefined || domain.id === DEFAULT_DOMAIN.id || domain.name === DEFAULT_DOMAIN.name;
@@ -117,6 +124,57 @@ export class IdentityService {
       .execute();
     const roles = await this.#d.db.selectFrom('role_assignments').innerJoin('projects', 'projects.id', 'role_assignments.project_id').select(['user_id', 'role', 'projects.name as project']).execute();
     return users.map((u) => ({ ...u, roles: roles.filter((r) => r.user_id === u.id).map((r) => `${r.role}@${r.project}`) }));
+  }
+
+  async findUser(nameOrId: string, db: Db | Tx = this.#d.db): Promise<{ id: string; name: string }> {
+    const row = await db.selectFrom('users').select(['id', 'name']).where((eb) => eb.or([eb('id', '=', nameOrId), eb('name', '=', nameOrId)])).executeTakeFirst();
+    if (!row) throw new IdentityError(404, `Could not find user: ${nameOrId}.`);
+    return row;
+  }
+
+  /** The role a role id names (the built-in store's role ids are their names, as GET /v3/roles shows). */
+  findRole(id: string): Role {
+    const role = ROLES.find((r) => r === id);
+    if (!role) throw new IdentityError(404, `Could not find role: ${id}.`);
+    return role;
+  }
+
+  /** Project, user and role of an assignment, each 404 with Keystone's message when unknown. */
+  async #assignment(project: string, user: string, role: string) {
+    return { projectId: (await this.findProject(project)).id, userId: (await this.findUser(user)).id, role: this.findRole(role) };
+  }
+
+  /** PUT /v3/projects/{project}/users/{user}/roles/{role}: idempotent, as in Keystone. */
+  async assignRole(project: string, user: string, role: string): Promise<void> {
+    const a = await this.#assignment(project, user, role);
+    await this.#d.db
+      .insertInto('role_assignments')
+      .values({ user_id: a.userId, project_id: a.projectId, role: a.role })
+      .onConflict((oc) => oc.columns(['user_id', 'project_id', 'role']).doNothing())
+      .execute();
+  }
+
+  /** GET/HEAD of the same path: 404 when the role is not assigned there. */
+  async checkRole(project: string, user: string, role: string): Promise<void> {
+    const a = await this.#assignment(project, user, role);
+    const row = await this.#d.db.selectFrom('role_assignments').select('role').where('user_id', '=', a.userId).where('project_id', '=', a.projectId).where('role', '=', a.role).executeTakeFirst();
+    if (!row) throw new IdentityError(404, assignmentNotFound(role, user, project));
+  }
+
+  /** DELETE of the same path. The user's tokens for the project die with its last role there (validate()). */
+  async unassignRole(project: string, user: string, role: string): Promise<void> {
+    const a = await this.#assignment(project, user, role);
+    const result = await this.#d.db.deleteFrom('role_assignments').where('user_id', '=', a.userId).where('project_id', '=', a.projectId).where('role', '=', a.role).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw new IdentityError(404, assignmentNotFound(role, user, project));
+  }
+
+  /** GET /v3/role_assignments: the direct assignments, filtered by user, project and role ids. */
+  async listRoleAssignments(filter: { userId?: string; projectId?: string; role?: string } = {}) {
+    let query = this.#d.db.selectFrom('role_assignments').select(['user_id', 'project_id', 'role']);
+    if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+    if (filter.projectId !== undefined) query = query.where('project_id', '=', filter.projectId);
+    if (filter.role !== undefined) query = query.where('role', '=', filter.role);
+    return query.orderBy('project_id').orderBy('user_id').orderBy('role').execute();
   }
 
   async deleteUser(nameOrId: string): Promise<void> {
@@ -207,7 +265,7 @@ export class IdentityService {
     return ROLES.filter((r) => roles.has(r));
   }
 
-  /** What a token stands for; undefined when unknown, expired or revoked, or its user or project is gone or disabled. */
+  /** What a token stands for; undefined when unknown, expired or revoked, its user or project is gone or disabled, or the user has no role left on the project. */
   async validate(token: string): Promise<TokenData | undefined> {
     const row = await this.#d.db
       .selectFrom('tokens')
@@ -219,10 +277,13 @@ export class IdentityService {
       .executeTakeFirst();
     if (!row || row.revoked || !row.user_enabled || new Date(row.expires_at) <= this.#d.clock()) return undefined;
     if (row.project_id !== null && (row.project_name === null || !row.project_enabled)) return undefined;
+    // Roles are looked up at each validation, as Keystone does: a user who lost every role on the project loses its tokens there.
+    const roles = row.project_id === null ? [] : await this.#roles(row.user_id, row.project_id);
+    if (row.project_id !== null && roles.length === 0) return undefined;
     return {
       user: { id: row.user_id, name: row.user_name, domain: DEFAULT_DOMAIN },
       project: row.project_id === null ? null : { id: row.project_id, name: row.project_name!, domain: DEFAULT_DOMAIN },
-      roles: row.project_id === null ? [] : await this.#roles(row.user_id, row.project_id),
+      roles,
       methods: row.methods,
       auditId: row.audit_id,
       issuedAt: new Date(row.issued_at),

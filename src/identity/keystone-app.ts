@@ -1,14 +1,15 @@
 // The Keystone v3 subset the openstack tools need (NEUTRON-API.md §1B, §3),
 // as its own Hono app served on the identity port: version discovery, token
 // issue (password and token methods; project scope by id, or by name and
-// domain), validation and revocation, and a catalog that points at this
-// server. Errors use Keystone's body: {"error": {"code", "title", "message"}}.
+// domain), validation and revocation, a catalog that points at this server,
+// and the admin's projects, users and role assignments. Errors use
+// Keystone's body: {"error": {"code", "title", "message"}}.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { type AuthMethod, IdentityError, type IdentityService, type ProjectScope, ROLES, type TokenData, UNAUTHORIZED } from './identity-service.js';
+import { type AuthMethod, BUILT_IN_IDENTITY_HEADER, IdentityError, type IdentityService, type ProjectScope, ROLES, type TokenData, UNAUTHORIZED } from './identity-service.js';
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict' };
+const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 503: 'Service Unavailable' };
 
 export function keystoneError(status: number, message: string) {
   return { error: { code: status, title: TITLES[status] ?? 'Error', message } };
@@ -85,6 +86,10 @@ export function createKeystoneApp(deps: KeystoneAppDeps): Hono {
   });
   app.notFound((c) => c.json(keystoneError(404, 'The resource could not be found.'), 404));
 
+  app.use('*', async (c, next) => {
+    await next();
+    c.header(BUILT_IN_IDENTITY_HEADER, 'built-in');
+  });
   app.get('/', (c) => c.json({ versions: { values: [version(c.req.url)] } }, 300));
   app.get('/v3', (c) => c.json({ version: version(c.req.url) }));
 
@@ -175,6 +180,39 @@ export function createKeystoneApp(deps: KeystoneAppDeps): Hono {
     return c.body(null, 204);
   });
   app.get('/v3/roles', (c) => c.json({ roles: ROLES.map((r) => ({ id: r, name: r })) }));
+
+  // Role assignments, as Keystone: the role id is the role's name here (GET /v3/roles).
+  const grantPath = '/v3/projects/:project/users/:user/roles/:role';
+  const grant = (c: { req: { param(name: 'project' | 'user' | 'role'): string } }) => [c.req.param('project'), c.req.param('user'), c.req.param('role')] as const;
+  app.put(grantPath, async (c) => {
+    await admin(c.req.raw.headers);
+    await deps.identity.assignRole(...grant(c));
+    return c.body(null, 204);
+  });
+  app.on(['GET', 'HEAD'], grantPath, async (c) => {
+    await admin(c.req.raw.headers);
+    await deps.identity.checkRole(...grant(c));
+    return c.body(null, 204);
+  });
+  app.delete(grantPath, async (c) => {
+    await admin(c.req.raw.headers);
+    await deps.identity.unassignRole(...grant(c));
+    return c.body(null, 204);
+  });
+  app.get('/v3/role_assignments', async (c) => {
+    await admin(c.req.raw.headers);
+    const base = identityUrl(c.req.url);
+    const rows = await deps.identity.listRoleAssignments({ userId: c.req.query('user.id'), projectId: c.req.query('scope.project.id'), role: c.req.query('role.id') });
+    return c.json({
+      role_assignments: rows.map((r) => ({
+        role: { id: r.role },
+        user: { id: r.user_id },
+        scope: { project: { id: r.project_id } },
+        links: { assignment: `${base}projects/${r.project_id}/users/${r.user_id}/roles/${r.role}` },
+      })),
+      links: { self: `${base}role_assignments`, previous: null, next: null },
+    });
+  });
 
   app.get('/v3/domains', (c) =>
     c.json({ domains: [{ id: 'default', name: 'Default', enabled: true, description: '', links: { self: `${identityUrl(c.req.url)}domains/default` } }] }),

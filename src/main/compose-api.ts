@@ -23,6 +23,7 @@ import { RouterService } from '../service/routers.js';
 import { SubnetService } from '../service/subnets.js';
 import { TagService } from '../service/tags.js';
 import type { RequestContext } from '../service/context.js';
+import { ExternalKeystone } from '../identity/external-keystone.js';
 import { IdentityService } from '../identity/identity-service.js';
 
 export interface ComposeOptions {
@@ -38,8 +39,10 @@ export interface ComposedApi {
   readonly changes: ChangeFeed;
   /** The periodic repairs the server runs. */
   readonly healer: Healer;
-  /** The built-in identity store (auth_strategy = keystone), for the identity port. */
+  /** The built-in identity store (auth_strategy = keystone without [keystone_authtoken] auth_url), for the identity port. */
   readonly identity: IdentityService | undefined;
+  /** The external Keystone tokens are validated at ([keystone_authtoken] auth_url). */
+  readonly externalKeystone: ExternalKeystone | undefined;
 }
 
 type Authenticate = (req: Request) => Promise<Omit<RequestContext, 'requestId'> | undefined>;
@@ -58,6 +61,23 @@ function tokenAuthenticator(identity: IdentityService): Authenticate {
     if (!data?.project) return undefined;
     return { projectId: data.project.id, isAdmin: data.roles.includes('admin'), roles: data.roles };
   };
+}
+
+/** keystone with auth_url: the same, asked of the external Keystone (which may throw KeystoneUnavailable: a 503). */
+function externalTokenAuthenticator(keystone: ExternalKeystone): Authenticate {
+  return async (req) => {
+    const token = req.headers.get('x-auth-token');
+    const data = token ? await keystone.validate(token) : undefined;
+    return data && { projectId: data.projectId, isAdmin: data.isAdmin, roles: data.roles };
+  };
+}
+
+/** How the caller is known, and where a 401 sends it for a token. */
+async function authentication(config: ServerConfig, db: Db, identity: IdentityService | undefined, keystone: ExternalKeystone | undefined) {
+  const configured = config.keystone_www_authenticate_uri || undefined;
+  if (keystone) return { authenticate: externalTokenAuthenticator(keystone), identityUri: () => configured ?? keystone.url };
+  if (identity) return { authenticate: tokenAuthenticator(identity), identityUri: (url: URL) => configured ?? `${url.protocol}//${url.hostname}:${config.identity_bind_port}` };
+  return { authenticate: await noauthAuthenticator(db) };
 }
 
 export async function composeApi(options: ComposeOptions): Promise<ComposedApi> {
@@ -79,9 +99,24 @@ export async function composeApi(options: ComposeOptions): Promise<ComposedApi> 
   const interfaces = new RouterInterfaceService(deps, routers, ports);
   const haReports = new HaReportService(deps, agents, log);
   const changes = new ChangeFeed();
-  const identity = config.auth_strategy === 'keystone' ? new IdentityService({ db, clock: deps.clock, tokenExpiration: config.token_expiration }) : undefined;
+  const external = config.auth_strategy === 'keystone' && config.keystone_auth_url !== '';
+  const identity = config.auth_strategy === 'keystone' && !external ? new IdentityService({ db, clock: deps.clock, tokenExpiration: config.token_expiration }) : undefined;
   if (identity && config.admin_password) await identity.bootstrap({ user: config.admin_user, password: config.admin_password, project: config.admin_project });
-  const authenticate = identity ? tokenAuthenticator(identity) : await noauthAuthenticator(db);
+  const externalKeystone = external
+    ? new ExternalKeystone({
+        authUrl: config.keystone_auth_url,
+        serviceUser: {
+          username: config.keystone_username,
+          password: config.keystone_password,
+          projectName: config.keystone_project_name,
+          userDomainName: config.keystone_user_domain_name,
+          projectDomainName: config.keystone_project_domain_name,
+        },
+        tokenCacheTime: config.keystone_token_cache_time,
+        log,
+        clock: () => deps.clock().getTime(),
+      })
+    : undefined;
   const app = createApp({
     deps,
     log,
@@ -116,7 +151,7 @@ export async function composeApi(options: ComposeOptions): Promise<ComposedApi> 
         rebinding_time: config.dhcp_rebinding_time,
       },
     },
-    authenticate,
+    ...(await authentication(config, db, identity, externalKeystone)),
   });
-  return { app, changes, healer: new Healer(deps, l3, dhcp, log), identity };
+  return { app, changes, healer: new Healer(deps, l3, dhcp, log), identity, externalKeystone };
 }

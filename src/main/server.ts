@@ -59,10 +59,11 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     onConnectionError: (err) => log.warn({ err }, 'a PostgreSQL connection failed; the pool replaces it'),
   });
   log.info({ database: database.kind }, 'database ready');
-  const { app, changes, healer, identity } = await composeApi({ db: database.db, config, log });
+  const { app, changes, healer, identity, externalKeystone } = await composeApi({ db: database.db, config, log });
   const stopListening = await database.listen(CHANGES_CHANNEL, () => changes.notify());
   if (!config.agent_token) log.warn('agent_token is empty: every agent call will be refused');
   if (identity && !config.admin_password) log.warn('auth_strategy is keystone and admin_password is empty: unless users exist already, nobody can log in (set HANET_ADMIN_PASSWORD)');
+  if (externalKeystone && config.admin_password) log.warn('admin_password is ignored: with [keystone_authtoken] auth_url the users are the external Keystone\'s');
 
   const tcp = createAdaptorServer({ fetch: app.fetch }) as Server;
   const unix = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -100,8 +101,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     await cleanup();
     throw err;
   }
-  const identityUrl = keystone ? `http://${host}:${config.identity_bind_port}/v3` : undefined;
-  log.info({ url, agent_socket: socketPath, identity: identityUrl }, 'hanet server listening');
+  // Which identity answers for tokens: the built-in service on its port, an external Keystone, or none (noauth).
+  const identityUrl = keystone ? `http://${host}:${config.identity_bind_port}/v3` : externalKeystone?.url;
+  const identityKind = keystone ? 'built-in' : externalKeystone ? 'external Keystone' : 'none (noauth: every request is admin)';
+  log.info({ url, agent_socket: socketPath, identity: identityKind, identity_url: identityUrl }, 'hanet server listening');
   let stopping: Promise<void> | undefined;
   return {
     url,

@@ -1,7 +1,7 @@
 // The built-in identity: the Keystone v3 calls the openstack tools make
 // (discovery, password and token authentication with project scope,
-// validation, revocation), tokens expiring and revoked, and the errors in
-// Keystone's body.
+// validation, revocation), tokens expiring and revoked, role assignments,
+// and the errors in Keystone's body.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { IdentityService } from '../../src/identity/identity-service.js';
@@ -120,5 +120,65 @@ describe('Keystone v3', () => {
     const { token } = await identity.issue({ method: 'password', user: { name: 'bob' }, password: 'bob-pw' }, undefined);
     await identity.deleteUser('bob');
     assert.equal(await identity.validate(token), undefined);
+  });
+});
+
+describe('Keystone v3 role assignments', () => {
+  let admin = '';
+  let demo = '';
+  let carol = '';
+  const grant = (role: string, user = carol, project = demo) => `/v3/projects/${project}/users/${user}/roles/${role}`;
+  const as = (token: string) => ({ 'x-auth-token': token });
+  before(async () => {
+    admin = (await call('POST', '/v3/auth/tokens', passwordAuth('admin', 'secret', 'admin'))).headers.get('x-subject-token')!;
+    demo = (await identity.findProject('demo')).id;
+    carol = (await identity.createUser({ name: 'carol', password: 'carol-pw' })).id;
+  });
+
+  it('assigns, checks and removes a role by the ids GET /v3/roles shows', async () => {
+    const roles = (await call('GET', '/v3/roles')).body.roles.map((r: { id: string }) => r.id);
+    assert.deepEqual(roles, ['admin', 'member', 'reader']);
+    assert.equal((await call('HEAD', grant('reader'), undefined, as(admin))).status, 404);
+    assert.equal((await call('PUT', grant('reader'), undefined, as(admin))).status, 204);
+    assert.equal((await call('PUT', grant('reader'), undefined, as(admin))).status, 204, 'assigning twice is fine, as in Keystone');
+    assert.equal((await call('HEAD', grant('reader'), undefined, as(admin))).status, 204);
+    assert.equal((await call('GET', grant('reader'), undefined, as(admin))).status, 204);
+    const carolToken = await call('POST', '/v3/auth/tokens', passwordAuth('carol', 'carol-pw', 'demo'));
+    assert.equal(carolToken.status, 201, 'the role gives carol a token scoped to demo');
+    assert.deepEqual(carolToken.body.token.roles.map((r: { name: string }) => r.name), ['reader']);
+    const listed = await call('GET', `/v3/role_assignments?user.id=${carol}`, undefined, as(admin));
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.body.role_assignments.map((a: { role: { id: string }; user: { id: string }; scope: { project: { id: string } } }) => [a.role.id, a.user.id, a.scope.project.id]), [['reader', carol, demo]]);
+    assert.equal((await call('DELETE', grant('reader'), undefined, as(admin))).status, 204);
+    assert.equal((await call('HEAD', grant('reader'), undefined, as(admin))).status, 404);
+    assert.equal(await identity.validate(carolToken.headers.get('x-subject-token')!), undefined, 'a token dies with its user\'s last role on the project');
+  });
+
+  it("answers unknown projects, users, roles and assignments with Keystone's 404s", async () => {
+    const cases: [string, string, string][] = [
+      ['PUT', grant('member', carol, 'nowhere'), 'Could not find project: nowhere.'],
+      ['PUT', grant('member', 'nobody'), 'Could not find user: nobody.'],
+      ['PUT', grant('owner'), 'Could not find role: owner.'],
+      ['GET', grant('admin'), `Could not find role assignment with role: admin, user or group: ${carol}, project, domain, or system: ${demo}.`],
+      ['DELETE', grant('admin'), `Could not find role assignment with role: admin, user or group: ${carol}, project, domain, or system: ${demo}.`],
+    ];
+    for (const [method, path, message] of cases) {
+      const res = await call(method, path, undefined, as(admin));
+      assert.equal(res.status, 404, `${method} ${path}`);
+      assert.deepEqual(res.body, { error: { code: 404, title: 'Not Found', message } });
+    }
+  });
+
+  it("is the admin's", async () => {
+    const alice = (await call('POST', '/v3/auth/tokens', passwordAuth('alice', 'alice-pw', 'demo'))).headers.get('x-subject-token')!;
+    assert.equal((await call('PUT', grant('admin'), undefined, as(alice))).status, 403);
+    assert.equal((await call('GET', '/v3/role_assignments', undefined, as(alice))).status, 403);
+    assert.equal((await call('PUT', grant('admin'))).status, 401);
+    assert.equal((await call('HEAD', grant('admin', carol))).status, 401);
+  });
+
+  it('marks its answers as the built-in identity, errors too', async () => {
+    assert.equal((await call('GET', '/v3')).headers.get('x-hanet-identity'), 'built-in');
+    assert.equal((await call('PUT', grant('admin'))).headers.get('x-hanet-identity'), 'built-in');
   });
 });

@@ -16,7 +16,7 @@ async function call(method: string, path: string, token?: string, body?: unknown
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(token && { 'x-auth-token': token }) };
   const res = await composed.app.request(`http://127.0.0.1:9696${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
 async function tokenOf(user: string, password: string, project?: string): Promise<string> {
@@ -40,10 +40,19 @@ describe('auth_strategy = keystone', () => {
       const res = await call('POST', '/v2.0/networks', token, { network: { name: 'x' } });
       assert.equal(res.status, 401);
       assert.deepEqual(res.body, { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+      assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="http://127.0.0.1:5000"', "keystonemiddleware's pointer to the identity service");
     }
     const admin = await tokenOf('admin', 'secret', 'admin');
     assert.deepEqual((await call('GET', '/v2.0/networks', admin)).body.networks, []);
     assert.equal((await call('GET', '/')).status, 200, 'version discovery stays open');
+  });
+
+  it('points 401s at www_authenticate_uri when it is set', async () => {
+    const config = loadServerConfig({ overrides: { state_path: '/nonexistent', auth_strategy: 'keystone', keystone_www_authenticate_uri: 'https://identity.example.com' } });
+    const other = await composeApi({ db: database.db, config, log: silentLogger() });
+    const res = await other.app.request('http://127.0.0.1:9696/v2.0/networks');
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('www-authenticate'), 'Keystone uri="https://identity.example.com"');
   });
 
   it("gives what a user creates to the token's project", async () => {
