@@ -13,6 +13,7 @@ import { WorkQueue } from './runtime/work-queue.js';
 export class NodeAgent {
   readonly #roles: Map<string, Role>;
   readonly #queue: WorkQueue;
+  readonly #log: Logger;
   #snapshot: HostSnapshot | undefined;
   #keys = new Set<string>();
   /** Per item, the digest of the snapshot its last successful pass worked from. */
@@ -20,6 +21,7 @@ export class NodeAgent {
 
   constructor(options: { roles: readonly Role[]; log: Logger; concurrency?: number }) {
     this.#roles = new Map(options.roles.map((r) => [r.name, r]));
+    this.#log = options.log;
     this.#queue = new WorkQueue({ worker: (key) => this.#work(key), log: options.log, concurrency: options.concurrency ?? 8 });
   }
 
@@ -48,6 +50,13 @@ export class NodeAgent {
       this.#queue.add(key);
     }
     this.#keys = keys;
+    if (options.full) this.#reportWhenDone(keys.size);
+  }
+
+  /** Logs how long a full resync took: operators (and the scale benchmark) read it. */
+  #reportWhenDone(items: number): void {
+    const started = performance.now();
+    void this.#queue.idle().then(() => this.#log.info({ items, ms: Math.round(performance.now() - started) }, 'full resync done'));
   }
 
   /** Queues one role's item again, e.g. on a host event. No-op before the first snapshot. */

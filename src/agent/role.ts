@@ -22,3 +22,16 @@ export interface Role {
   digest?(key: string, snapshot: HostSnapshot): string;
   sync(key: string, snapshot: HostSnapshot): Promise<SyncResult | void>;
 }
+
+const indexes = new WeakMap<readonly { id: string }[], Map<string, { id: string }>>();
+
+/**
+ * The item of a snapshot list with this id, through an index made once per
+ * list: roles look up each of their items in every snapshot, and a scan
+ * would make that quadratic in the routers or networks of a node.
+ */
+export function findById<T extends { id: string }>(list: readonly T[], id: string): T | undefined {
+  let index = indexes.get(list);
+  if (!index) indexes.set(list, (index = new Map(list.map((item) => [item.id, item]))));
+  return index.get(id) as T | undefined;
+}

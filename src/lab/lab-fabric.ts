@@ -38,7 +38,8 @@ export async function attachNode(lab: string, node: LabNode, init: number): Prom
   const cables: [string, string, string][] = [[n.mgmtLink(node.name), 'eth0', n.mgmtBridge]];
   if (node.external) cables.push([n.extLink(node.name), 'eth1', n.extBridge]);
   for (const [fabricEnd, nodeEnd, bridge] of cables) {
-    await root.ensureVeth({ namespace: n.fabricNs, name: fabricEnd, peer: nodeEnd, peerNamespace: String(init) });
+    // Replaced, not kept: a killed node's old cable may still be on its way out.
+    await root.replaceVeth({ namespace: n.fabricNs, name: fabricEnd, peer: nodeEnd, peerNamespace: String(init) });
     await root.disableIpv6(n.fabricNs, fabricEnd);
     await root.setMaster(n.fabricNs, fabricEnd, bridge);
     await root.setUp(n.fabricNs, fabricEnd);
@@ -52,4 +53,11 @@ export async function setMgmtLink(lab: string, node: string, up: boolean): Promi
   const n = labNames(lab);
   if (up) await root.setUp(n.fabricNs, n.mgmtLink(node));
   else await root.setDown(n.fabricNs, n.mgmtLink(node));
+}
+
+/** Cuts every cable of a node (underlay and external), as a dead machine's links go dark. */
+export async function cutCables(lab: string, node: LabNode): Promise<void> {
+  const n = labNames(lab);
+  await root.setDown(n.fabricNs, n.mgmtLink(node.name));
+  if (node.external) await root.setDown(n.fabricNs, n.extLink(node.name));
 }

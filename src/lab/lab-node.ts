@@ -2,7 +2,7 @@
 // commands inside it (nsenter into all its namespaces), start and stop its
 // agent, and power it off (SIGKILL of its PID 1).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Exec, exec } from '../linux/exec.js';
 import { childrenOf, isRunning, terminate, waitGone } from '../linux/proc.js';
@@ -75,7 +75,38 @@ export function agentIsRunning(nodeDir: string, p: NodeProcesses | undefined): b
   return isRunning(p?.agent, agentMarker(nodeDir));
 }
 
-/** Pulls the plug: every process of the node dies at once, and its namespaces with them. */
+/** Every process of the node's PID namespace (found by that namespace, never by name). */
+function processesOfNode(init: number): number[] {
+  let pidNs: string;
+  try {
+    pidNs = readlinkSync(`/proc/${init}/ns/pid`);
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) === pidNs) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+/** Stops every process of the node at once (SIGSTOP): it sends nothing more, as if the power went. */
+export function freezeNode(init: number): void {
+  for (const pid of processesOfNode(init)) {
+    try {
+      process.kill(pid, 'SIGSTOP');
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** Kills every process of the node at once, and its namespaces go with them. */
 export async function killNode(name: string, nodeDir: string, p: NodeProcesses): Promise<void> {
   await terminate(p.init, initMarker(name, nodeDir), { signal: 'SIGKILL' });
   await terminate(p.unshare, initMarker(name, nodeDir), { signal: 'SIGKILL', timeoutMs: 1_000 });

@@ -13,8 +13,8 @@ import { AGENT_ROLES } from '../domain/agent.js';
 import { IpRoute2 } from '../linux/iproute2.js';
 import { ancestorPids, isRunning, processesWith, terminate } from '../linux/proc.js';
 import { agentIni, checkVmName, labNames, labNodes, type LabNode, labPaths, type LabShape, UPSTREAM_IP, vmNamespace } from './lab-layout.js';
-import { attachNode, createFabric, removeFabric, setMgmtLink } from './lab-fabric.js';
-import { agentIsRunning, bootNode, CLI, killNode, nodeArgv, nodeExec, nodeIsUp, spawnDetached, startNodeAgent, stopNodeAgent } from './lab-node.js';
+import { attachNode, createFabric, cutCables, removeFabric, setMgmtLink } from './lab-fabric.js';
+import { agentIsRunning, bootNode, CLI, freezeNode, killNode, nodeArgv, nodeExec, nodeIsUp, spawnDetached, startNodeAgent, stopNodeAgent } from './lab-node.js';
 import { type LabState, type LabVm, readLabState, writeLabState } from './lab-state.js';
 import { sleep, WaitTimeout, waitUntil } from './wait.js';
 import { tapName } from '../agent/l2/plan-l2.js';
@@ -39,6 +39,9 @@ export interface UpOptions extends LabShape {
 }
 
 export class LabError extends Error {}
+
+/** How long a killed node stays frozen before its processes die (see nodeKill). */
+const TEARDOWN_AFTER_MS = 2_000;
 
 export class Lab {
   readonly name: string;
@@ -273,11 +276,23 @@ export class Lab {
     return nodeArgv(this.#upNode(state, target).init, command);
   }
 
+  /**
+   * Pulls the plug, as the other nodes see it: the node's cables go dark and
+   * its processes stop at once; a moment later they are killed. On one
+   * machine, the kernel's teardown of a killed node's namespaces (hundreds,
+   * with hundreds of routers) holds the routing lock for seconds, and the
+   * surviving nodes' keepalived could not add the addresses they take over;
+   * on a real cloud that teardown happens on the dead machine. So it waits
+   * until the survivors have taken over.
+   */
   async nodeKill(name: string): Promise<void> {
     const state = this.#require();
-    this.#node(state, name);
+    const node = this.#node(state, name);
     const p = state.processes[name];
     if (!p || !nodeIsUp(name, this.paths.nodeDir(name), p)) throw new LabError(`node ${name} is already down`);
+    await cutCables(this.name, node);
+    freezeNode(p.init);
+    await sleep(TEARDOWN_AFTER_MS);
     await killNode(name, this.paths.nodeDir(name), p);
   }
 

@@ -19,15 +19,16 @@ export interface ExecResult {
 }
 
 /** The one way host commands run, so tests and the executor can swap it. */
-export type Exec = (argv: readonly string[], options?: { timeoutMs?: number }) => Promise<ExecResult>;
+export type Exec = (argv: readonly string[], options?: { timeoutMs?: number; input?: string }) => Promise<ExecResult>;
 
 export const exec: Exec = (argv, options = {}) =>
   new Promise((resolve, reject) => {
     const [file, ...args] = argv;
     if (!file) return reject(new Error('exec: empty argv'));
-    execFile(file, args, { timeout: options.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { timeout: options.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout, stderr });
       const code = typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
       reject(new ExecError(argv, code, stderr || err.message));
     });
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });

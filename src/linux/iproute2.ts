@@ -4,6 +4,8 @@
 // failure is an ExecError, or one of the typed errors below that callers act
 // on.
 import { existsSync } from 'node:fs';
+import { readlink, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { type Exec, ExecError, exec as defaultExec } from './exec.js';
 
 /** Whether `ip netns add` made this namespace (its bind mount in /run/netns): a file check, no process. */
@@ -86,6 +88,53 @@ export interface Neighbour {
 
 export type AddrGenMode = 'eui64' | 'none' | 'stable_secret' | 'random';
 
+export interface VethSpec {
+  readonly namespace?: string;
+  readonly name: string;
+  readonly peerNamespace?: string;
+  readonly peer: string;
+  readonly mac?: string;
+  readonly peerMac?: string;
+  readonly mtu?: number;
+}
+
+function vethArgs(spec: VethSpec): string[] {
+  const args = ['link', 'add', spec.name];
+  if (spec.mac) args.push('address', spec.mac);
+  if (spec.mtu) args.push('mtu', String(spec.mtu));
+  args.push('type', 'veth', 'peer', 'name', spec.peer);
+  if (spec.peerMac) args.push('address', spec.peerMac);
+  if (spec.mtu) args.push('mtu', String(spec.mtu));
+  if (spec.peerNamespace) args.push('netns', spec.peerNamespace);
+  return args;
+}
+
+/** The arguments of link, address and fdb commands the agent runs one by one or in a batch. */
+export const commands = {
+  addVeth: (spec: VethSpec) => vethArgs(spec),
+  setUp: (ifname: string) => ['link', 'set', 'dev', ifname, 'up'],
+  addrGenMode: (ifname: string, mode: AddrGenMode) => ['link', 'set', 'dev', ifname, 'addrgenmode', mode],
+  address: (op: 'add' | 'del', cidr: string, ifname: string) => ['address', op, cidr, 'dev', ifname],
+  addBridge: (name: string, mtu?: number) => ['link', 'add', name, ...(mtu ? ['mtu', String(mtu)] : []), 'up', 'type', 'bridge'],
+  addVxlan: (spec: VxlanSpec) => [
+    'link', 'add', spec.device, 'mtu', String(spec.mtu), 'master', spec.bridge, 'up',
+    'type', 'vxlan', 'id', String(spec.vni), 'local', spec.local, 'dev', spec.dev, 'dstport', '4789', 'ttl', '16',
+  ],
+  setMaster: (ifname: string, bridge: string) => ['link', 'set', 'dev', ifname, 'master', bridge, 'up'],
+  deleteLink: (ifname: string) => ['link', 'delete', 'dev', ifname],
+  /** `bridge` arguments. */
+  floodEntry: (op: 'append' | 'del', device: string, dst: string) => ['fdb', op, '00:00:00:00:00:00', 'dev', device, 'dst', dst],
+};
+
+export interface VxlanSpec {
+  readonly device: string;
+  readonly vni: number;
+  readonly local: string;
+  readonly dev: string;
+  readonly mtu: number;
+  readonly bridge: string;
+}
+
 function nsArgs(namespace: string | undefined): string[] {
   return namespace ? ['-n', namespace] : [];
 }
@@ -110,9 +159,12 @@ function routeArgs(spec: RouteSpec): string[] {
 
 export class IpRoute2 {
   readonly #exec: Exec;
+  /** Commands run in this process's own namespaces (not through a wrapper that enters others). */
+  readonly #local: boolean;
 
   constructor(exec: Exec = defaultExec) {
     this.#exec = exec;
+    this.#local = exec === defaultExec;
   }
 
   /** Runs `ip|bridge [-n ns] ARGS`; a missing namespace becomes NamespaceNotFound. */
@@ -136,6 +188,26 @@ export class IpRoute2 {
   async #json<T>(namespace: string | undefined, args: readonly string[]): Promise<T> {
     const out = await this.#ip(namespace, ['-json', ...args]);
     return (out.trim() === '' ? [] : JSON.parse(out)) as T;
+  }
+
+  /**
+   * Runs many `ip` (or `bridge`) commands in one process (`-batch -`), for
+   * a pass that changes hundreds of links: a process per command costs more
+   * than the command. With -force every line runs; returns the indexes of
+   * the commands that failed (the caller may run them one by one to learn
+   * why).
+   */
+  async batch(namespace: string | undefined, tool: 'ip' | 'bridge', commands: readonly (readonly string[])[]): Promise<number[]> {
+    if (commands.length === 0) return [];
+    try {
+      await this.#exec([tool, ...nsArgs(namespace), '-force', '-batch', '-'], { input: commands.map((c) => `${c.join(' ')}\n`).join('') });
+      return [];
+    } catch (err) {
+      if (!(err instanceof ExecError)) throw err;
+      const failed = [...err.stderr.matchAll(/^Command failed -:(\d+)$/gm)].map((m) => Number(m[1]) - 1);
+      if (failed.length === 0) throw err;
+      return failed;
+    }
   }
 
   async listNamespaces(): Promise<string[]> {
@@ -164,41 +236,78 @@ export class IpRoute2 {
     return this.#json<Link[]>(namespace, ['-details', 'link', 'show']);
   }
 
+  /**
+   * The bridge a link is plugged into (undefined: none, or no such link). In
+   * our own namespace sysfs answers without a process: the L3 role asks
+   * this of every HA tap on each pass.
+   */
+  async masterOf(namespace: string | undefined, ifname: string): Promise<string | undefined> {
+    if (namespace !== undefined || !this.#local) return (await this.getLink(namespace, ifname))?.master;
+    try {
+      return basename(await readlink(`/sys/class/net/${ifname}/master`));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One link by name (not a listing of all: a node with a thousand routers has thousands of links). */
   async getLink(namespace: string | undefined, ifname: string): Promise<Link | undefined> {
-    return (await this.listLinks(namespace)).find((l) => l.ifname === ifname);
+    try {
+      return (await this.#json<Link[]>(namespace, ['-details', 'link', 'show', 'dev', ifname]))[0];
+    } catch (err) {
+      if (err instanceof ExecError && /does not exist/.test(err.stderr)) return undefined;
+      throw err;
+    }
   }
 
   async setUp(namespace: string | undefined, ifname: string): Promise<void> {
     await this.#ip(namespace, ['link', 'set', 'dev', ifname, 'up']);
   }
 
-  /** A veth pair: `name` in `namespace`, `peer` in `peerNamespace` (both optional: the current one). */
-  async ensureVeth(spec: { namespace?: string; name: string; peerNamespace?: string; peer: string; mac?: string; mtu?: number }): Promise<void> {
-    if (await this.getLink(spec.namespace, spec.name)) return;
-    const args = ['link', 'add', spec.name];
-    if (spec.mac) args.push('address', spec.mac);
-    if (spec.mtu) args.push('mtu', String(spec.mtu));
-    args.push('type', 'veth', 'peer', 'name', spec.peer);
-    if (spec.mtu) args.push('mtu', String(spec.mtu));
-    if (spec.peerNamespace) args.push('netns', spec.peerNamespace);
-    await this.#ip(spec.namespace, args);
-  }
-
-  async ensureBridge(namespace: string | undefined, name: string, options: { mtu?: number } = {}): Promise<void> {
-    if (!(await this.getLink(namespace, name))) {
-      await this.#ip(namespace, ['link', 'add', name, ...(options.mtu ? ['mtu', String(options.mtu)] : []), 'type', 'bridge']);
+  /** A veth pair: `name` in `namespace`, `peer` in `peerNamespace` (both optional: the current one); left alone if `name` exists. */
+  async ensureVeth(spec: VethSpec): Promise<void> {
+    try {
+      await this.#ip(spec.namespace, vethArgs(spec));
+    } catch (err) {
+      if (!(err instanceof ExecError && /File exists/.test(err.stderr))) throw err;
     }
-    await this.setUp(namespace, name);
   }
 
-  /** Plugs a device into a bridge (idempotent: `ip link set master` is). */
+  /** A veth pair made anew, in one command: an existing `name` (left from an earlier pair) is replaced. */
+  async replaceVeth(spec: VethSpec): Promise<void> {
+    try {
+      await this.#ip(spec.namespace, vethArgs(spec));
+    } catch (err) {
+      if (!(err instanceof ExecError && /File exists/.test(err.stderr))) throw err;
+      await this.removeLink(spec.namespace, spec.name);
+      await this.#ip(spec.namespace, vethArgs(spec));
+    }
+  }
+
+  /** A bridge, up; made and brought up in one command when it is new. */
+  async ensureBridge(namespace: string | undefined, name: string, options: { mtu?: number } = {}): Promise<void> {
+    if (!(await this.#addLink(namespace, commands.addBridge(name, options.mtu)))) await this.setUp(namespace, name);
+  }
+
+  /** `ip link add ...`; false when the link exists already. */
+  async #addLink(namespace: string | undefined, args: readonly string[]): Promise<boolean> {
+    try {
+      await this.#ip(namespace, args);
+      return true;
+    } catch (err) {
+      if (err instanceof ExecError && /File exists/.test(err.stderr)) return false;
+      throw err;
+    }
+  }
+
+  /** Plugs a device into a bridge and brings it up, in one command (idempotent: `ip link set master` is). */
   async setMaster(namespace: string | undefined, ifname: string, bridge: string): Promise<void> {
-    await this.#ip(namespace, ['link', 'set', 'dev', ifname, 'master', bridge]);
+    await this.#ip(namespace, commands.setMaster(ifname, bridge));
   }
 
   async removeLink(namespace: string | undefined, ifname: string): Promise<void> {
     try {
-      await this.#ip(namespace, ['link', 'delete', 'dev', ifname]);
+      await this.#ip(namespace, commands.deleteLink(ifname));
     } catch (err) {
       if (!(err instanceof ExecError && /Cannot find device/.test(err.stderr))) throw err;
     }
@@ -240,28 +349,33 @@ export class IpRoute2 {
   }
 
   /** A VXLAN device (learning on, port 4789) plugged into `bridge` and up. */
-  async ensureVxlan(namespace: string | undefined, spec: { device: string; vni: number; local: string; dev: string; mtu: number; bridge: string }): Promise<void> {
-    if (!(await this.getLink(namespace, spec.device))) {
-      await this.#ip(namespace, ['link', 'add', spec.device, 'mtu', String(spec.mtu), 'type', 'vxlan', 'id', String(spec.vni), 'local', spec.local, 'dev', spec.dev, 'dstport', '4789', 'ttl', '16']);
-    }
-    await this.setMaster(namespace, spec.device, spec.bridge);
-    await this.setUp(namespace, spec.device);
+  async ensureVxlan(namespace: string | undefined, spec: VxlanSpec): Promise<void> {
+    if (!(await this.#addLink(namespace, commands.addVxlan(spec)))) await this.setMaster(namespace, spec.device, spec.bridge);
   }
 
   /** The destinations of a VXLAN device's all-zero fdb entries: the peers it floods to. */
   async floodEntries(namespace: string | undefined, device: string): Promise<string[]> {
-    const out = await this.#bridge(namespace, ['-json', 'fdb', 'show', 'dev', device]);
-    const entries = (out.trim() === '' ? [] : JSON.parse(out)) as { mac: string; dst?: string }[];
-    return entries.filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!).sort();
+    return (await this.allFloodEntries(namespace, [device])).get(device) ?? [];
+  }
+
+  /** Per device of `devices`, its flood destinations (sorted), from one `bridge fdb show` of the namespace. */
+  async allFloodEntries(namespace: string | undefined, devices: readonly string[]): Promise<Map<string, string[]>> {
+    const out = await this.#bridge(namespace, ['-json', 'fdb', 'show']);
+    const entries = (out.trim() === '' ? [] : JSON.parse(out)) as { mac: string; ifname?: string; dst?: string }[];
+    const wanted = new Set(devices);
+    const byDevice = new Map(devices.map((d) => [d, [] as string[]]));
+    for (const e of entries) if (e.mac === '00:00:00:00:00:00' && e.dst && e.ifname && wanted.has(e.ifname)) byDevice.get(e.ifname)!.push(e.dst);
+    for (const dsts of byDevice.values()) dsts.sort();
+    return byDevice;
   }
 
   /** Idempotent both ways: `bridge fdb append` of an entry that exists, or `del` of one that does not, succeed. */
   async addFloodEntry(namespace: string | undefined, device: string, dst: string): Promise<void> {
-    await this.#bridge(namespace, ['fdb', 'append', '00:00:00:00:00:00', 'dev', device, 'dst', dst]);
+    await this.#bridge(namespace, commands.floodEntry('append', device, dst));
   }
 
   async removeFloodEntry(namespace: string | undefined, device: string, dst: string): Promise<void> {
-    await this.#bridge(namespace, ['fdb', 'del', '00:00:00:00:00:00', 'dev', device, 'dst', dst]);
+    await this.#bridge(namespace, commands.floodEntry('del', device, dst));
   }
 
   /**
@@ -337,9 +451,14 @@ export class IpRoute2 {
     await this.#ip(namespace, ['link', 'set', 'dev', ifname, 'down']);
   }
 
-  /** Bridges, VXLAN devices and tap peers must not chatter IPv6 into the overlay (LAB-NOTES §8.1). */
+  /**
+   * Bridges, VXLAN devices and tap peers must not chatter IPv6 into the
+   * overlay (LAB-NOTES §8.1). In our own namespace the file is written
+   * directly: no process per tap.
+   */
   async disableIpv6(namespace: string | undefined, ifname: string): Promise<void> {
-    const sysctl = ['sysctl', '-q', '-w', `net.ipv6.conf.${ifname}.disable_ipv6=1`];
-    await this.#exec(namespace ? ['ip', 'netns', 'exec', namespace, ...sysctl] : sysctl);
+    const key = `net.ipv6.conf.${ifname}.disable_ipv6`;
+    if (namespace === undefined && this.#local) await writeFile(`/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`, '1\n');
+    else await this.#exec([...(namespace ? ['ip', 'netns', 'exec', namespace] : []), 'sysctl', '-q', '-w', `${key}=1`]);
   }
 }

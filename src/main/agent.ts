@@ -60,6 +60,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       host: { ip, sysctl: new Sysctl(), exec, daemons },
       statePath: config.state_path,
       reportStates: (states) => client.reportHaStates(config.host, { states }),
+      poke: (routerId) => node.poke('l3', routerId),
       log: log.child({ role: 'l3' }),
     });
     roles.push(l3);
@@ -68,7 +69,15 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     roles.push(new DhcpRole({ host: { ip, daemons }, statePath: config.state_path, logDir: config.dnsmasq_base_log_dir, log: log.child({ role: 'dhcp' }) }));
   }
   const node = new NodeAgent({ roles, log });
-  const monitor = config.roles.includes('l2') ? new LinkMonitor({ onChange: () => node.poke('l2', 'host'), log }) : undefined;
+  const monitor = config.roles.includes('l2')
+    ? new LinkMonitor({
+        onChange: () => {
+          node.poke('l2', 'host');
+          l3?.linksChanged();
+        },
+        log,
+      })
+    : undefined;
   monitor?.start();
   const runtime = new AgentRuntime({
     server: client,

@@ -51,6 +51,18 @@ async function loadPorts(db: Db, portIds: readonly string[]): Promise<Map<string
 
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** Rows grouped by a key, so building a snapshot stays linear in its routers and networks. */
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
 export async function buildHostSnapshot(db: Db, host: string, settings: SnapshotSettings): Promise<HostSnapshot> {
   const agents = await db.selectFrom('agents').select(['id', 'agent_type']).where('host', '=', host).execute();
   const l3 = agents.find((a) => a.agent_type === AGENT_ROLES.l3.agent_type);
@@ -100,10 +112,13 @@ async function buildRouters(db: Db, agentId: string): Promise<SnapshotRouter[]> 
     .where('fixed_ip_address', 'is not', null)
     .execute();
   const strip = (p: SnapshotPort & { binding_host_id: string }): SnapshotPort => ({ id: p.id, network_id: p.network_id, mac_address: p.mac_address, mtu: p.mtu, fixed_ips: p.fixed_ips });
+  const portsOfRouter = groupBy(routerPorts, (rp) => rp.router_id);
+  const gatewaysOfNetwork = groupBy(gatewaySubnets, (s) => s.network_id);
+  const fipsOfRouter = groupBy(fips, (f) => f.router_id!);
 
   return routers
     .map((r) => {
-      const mine = routerPorts.filter((rp) => rp.router_id === r.id);
+      const mine = portsOfRouter.get(r.id) ?? [];
       const portOf = (type: string) => mine.filter((rp) => rp.port_type === type).map((rp) => ports.get(rp.port_id)!).filter(Boolean);
       const haPorts = portOf('ha');
       const haPort = haPorts.find((p) => p.id === r.ha_port_id) ?? null;
@@ -121,12 +136,11 @@ async function buildRouters(db: Db, agentId: string): Promise<SnapshotRouter[]> 
           ? {
               ...strip(gw),
               enable_snat: r.enable_snat,
-              gateway_ips: gatewaySubnets.filter((s) => s.network_id === gw.network_id && s.gateway_ip).map((s) => s.gateway_ip!),
+              gateway_ips: (gatewaysOfNetwork.get(gw.network_id) ?? []).filter((s) => s.gateway_ip).map((s) => s.gateway_ip!),
             }
           : null,
         routes: r.routes,
-        floating_ips: fips
-          .filter((f) => f.router_id === r.id)
+        floating_ips: (fipsOfRouter.get(r.id) ?? [])
           .map((f) => ({ id: f.id, floating_ip_address: f.floating_ip_address, fixed_ip_address: f.fixed_ip_address! }))
           .sort(byId),
       };
@@ -152,28 +166,30 @@ async function buildDhcpNetworks(db: Db, host: string, agentId: string): Promise
     .execute();
   const dhcpPortIds = [...new Set(allocations.filter((a) => a.device_owner === 'network:dhcp' && a.binding_host_id === host).map((a) => a.port_id))];
   const ownPorts = await loadPorts(db, dhcpPortIds);
+  const subnetsOfNetwork = groupBy(subnets, (s) => s.network_id);
+  const allocationsOfNetwork = groupBy(allocations, (a) => a.network_id);
+  const ownPortOfNetwork = new Map([...ownPorts.values()].map((p) => [p.network_id, p]));
   return networks
     .map((n) => {
-      const dhcpSubnets = new Set(subnets.filter((s) => s.network_id === n.id && s.enable_dhcp).map((s) => s.id));
-      const own = [...ownPorts.values()].find((p) => p.network_id === n.id);
-      const mine = allocations.filter((a) => a.network_id === n.id && dhcpSubnets.has(a.subnet_id));
+      const networkSubnets = subnetsOfNetwork.get(n.id) ?? [];
+      const dhcpSubnets = new Set(networkSubnets.filter((s) => s.enable_dhcp).map((s) => s.id));
+      const own = ownPortOfNetwork.get(n.id);
+      const mine = (allocationsOfNetwork.get(n.id) ?? []).filter((a) => dhcpSubnets.has(a.subnet_id));
       return {
         id: n.id,
         mtu: n.mtu,
         port: own ? { id: own.id, network_id: own.network_id, mac_address: own.mac_address, mtu: own.mtu, fixed_ips: own.fixed_ips } : null,
-        subnets: subnets
-          .filter((s) => s.network_id === n.id)
-          .map(
-            (s): SnapshotSubnet => ({
-              id: s.id,
-              cidr: s.cidr,
-              ip_version: s.ip_version,
-              gateway_ip: s.gateway_ip,
-              enable_dhcp: s.enable_dhcp,
-              dns_nameservers: s.dns_nameservers,
-              host_routes: s.host_routes,
-            }),
-          ),
+        subnets: networkSubnets.map(
+          (s): SnapshotSubnet => ({
+            id: s.id,
+            cidr: s.cidr,
+            ip_version: s.ip_version,
+            gateway_ip: s.gateway_ip,
+            enable_dhcp: s.enable_dhcp,
+            dns_nameservers: s.dns_nameservers,
+            host_routes: s.host_routes,
+          }),
+        ),
         hosts: mine
           .map((a) => ({ port_id: a.port_id, mac_address: a.mac_address, ip_address: a.ip_address, subnet_id: a.subnet_id }))
           .sort((a, b) => (a.port_id + a.ip_address < b.port_id + b.ip_address ? -1 : 1)),
@@ -218,9 +234,14 @@ async function buildL2Networks(db: Db, host: string, networkIds: readonly string
     .execute();
   const l2Agents = await db.selectFrom('agents').select(['host', 'configurations']).where('agent_type', '=', AGENT_ROLES.l2.agent_type).execute();
   const tunnelOf = new Map(l2Agents.map((a) => [a.host, a.configurations.tunnel_ip as string | undefined]));
+  const hostsOfNetwork = new Map<string, Set<string>>();
+  for (const x of [...viaRouters, ...viaDhcp, ...viaPorts]) {
+    if (!hostsOfNetwork.has(x.network_id)) hostsOfNetwork.set(x.network_id, new Set());
+    hostsOfNetwork.get(x.network_id)!.add(x.host);
+  }
   return networks
     .map((n) => {
-      const hosts = new Set([...viaRouters, ...viaDhcp, ...viaPorts].filter((x) => x.network_id === n.id).map((x) => x.host));
+      const hosts = new Set(hostsOfNetwork.get(n.id));
       hosts.delete(host);
       const tunnels = [...hosts].map((h) => tunnelOf.get(h)).filter((t): t is string => typeof t === 'string');
       return {

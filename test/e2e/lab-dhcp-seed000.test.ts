@@ -116,8 +116,8 @@ describe('seed 000: DHCP for a network on three agents', { skip: !isRoot && 'nee
     const leasedFrom = /server=(\S+)/.exec(readOr(log).trim().split('\n').at(-1)!)![1]!;
     const victim = (await dhcpPorts()).find((p) => p.fixed_ips[0]!.ip_address === leasedFrom)!['binding:host_id'];
     const linesBefore = readOr(log).trim().split('\n').length;
+    const killedAt = Date.now(); // the node goes dark as the command starts
     await lab.lab(['node', 'kill', victim]);
-    const killedAt = Date.now();
     let lost = 0;
     const renewal = await until('a renewal from another server', 20_000, async () => {
       if (!/ 192\.168\.200\.\d+\/24 /.test(await lab.exec('vm1', ['ip', '-4', '-o', 'addr', 'show', 'eth0']))) lost++;

@@ -11,7 +11,7 @@ import type { HostSnapshot } from '../../agent-api/protocol.js';
 import { namespaceExists } from '../../linux/iproute2.js';
 import type { Logger } from '../../log.js';
 import { findLeftovers } from '../leftovers.js';
-import type { Role, SyncResult } from '../role.js';
+import { findById, type Role, type SyncResult } from '../role.js';
 import { applyDhcp, type DhcpHost, observeDhcp, removeDhcp } from './apply-dhcp.js';
 import { DHCP_NS_PREFIX, desiredDhcp, dhcpNamespace, dhcpPaths } from './dhcp-model.js';
 import { planDhcp } from './plan-dhcp.js';
@@ -46,14 +46,14 @@ export class DhcpRole implements Role {
 
   digest(key: string, snapshot: HostSnapshot): string {
     if (key === LEFTOVERS) return snapshot.dhcp_networks.map((n) => n.id).join();
-    return JSON.stringify([snapshot.dhcp_networks.find((n) => n.id === key) ?? null, snapshot.dhcp]);
+    return JSON.stringify([findById(snapshot.dhcp_networks, key) ?? null, snapshot.dhcp]);
   }
 
   async sync(key: string, snapshot: HostSnapshot): Promise<SyncResult | void> {
     if (key === LEFTOVERS) return this.#removeLeftovers(snapshot);
     const namespace = dhcpNamespace(key);
     const paths = dhcpPaths(this.#o.statePath, key);
-    const network = snapshot.dhcp_networks.find((n) => n.id === key);
+    const network = findById(snapshot.dhcp_networks, key);
     const desired = network && desiredDhcp(network, snapshot.dhcp, paths, this.#o.logDir || undefined);
     if (!desired) {
       this.#forget(key);

@@ -49,7 +49,10 @@ export class L2Role implements Role {
     const { ip } = this.#o;
     this.#tunnelDevice ??= await this.#findTunnelDevice();
     const desired = desiredL2(snapshot);
-    const plan = planL2(desired, await observeL2(ip, undefined), {
+    const started = performance.now();
+    const observed = await observeL2(ip, undefined);
+    const observedAt = performance.now();
+    const plan = planL2(desired, observed, {
       localIp: this.#o.localIp,
       tunnelDevice: this.#tunnelDevice,
       physicalInterfaces: this.#o.physicalInterfaces,
@@ -58,8 +61,8 @@ export class L2Role implements Role {
       if (!this.#problemsLogged.has(problem)) this.#o.log.error({ problem }, 'cannot wire a network on this host');
       this.#problemsLogged.add(problem);
     }
-    if (plan.actions.length > 0) this.#o.log.info({ actions: plan.actions.length }, 'applying L2 changes');
     await applyL2(ip, undefined, plan.actions);
+    const appliedAt = performance.now();
 
     const stale = staleTaps(plan.unknownTaps, this.#wiredTaps, this.#unknownSince, (this.#o.now ?? Date.now)(), this.#o.tapGraceMs ?? 5_000);
     for (const tap of stale.remove) {
@@ -70,6 +73,10 @@ export class L2Role implements Role {
     this.#wiredTaps = new Set(plan.wiredPorts.map(tapName));
 
     await this.#reportChanges(desired.ports.map((p) => p.id), plan.wiredPorts);
+    if (plan.actions.length > 0) {
+      const ms = (from: number, to: number) => Math.round(to - from);
+      this.#o.log.info({ actions: plan.actions.length, observe_ms: ms(started, observedAt), apply_ms: ms(observedAt, appliedAt), report_ms: ms(appliedAt, performance.now()) }, 'applied L2 changes');
+    }
     return { recheckInMs: stale.recheckInMs };
   }
 

@@ -6,7 +6,7 @@ import type { DaemonSpec, DaemonSupervisor } from '../../linux/daemon.js';
 import { readText, writeAtomically } from '../../linux/files.js';
 import { createPortDevice } from '../port-device.js';
 import { type Exec, ExecError } from '../../linux/exec.js';
-import { type IpRoute2, namespaceExists } from '../../linux/iproute2.js';
+import { commands, type IpRoute2, namespaceExists } from '../../linux/iproute2.js';
 import type { Sysctl } from '../../linux/sysctl.js';
 import { NAT_TABLE } from './nat.js';
 import type { ObservedRouter, RouterAction } from './plan-router.js';
@@ -45,13 +45,13 @@ async function natRules(exec: Exec, namespace: string): Promise<number | undefin
 /** `haTap`: the HA port's tap on the node (undefined for a legacy router). */
 export async function observeRouter(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths, haTap: string | undefined): Promise<ObservedRouter> {
   const keepalived = keepalivedSpec(routerId, namespace, paths);
-  const [keepalivedConf, keepalivedRunning, natFile, tap] = await Promise.all([
+  const [keepalivedConf, keepalivedRunning, natFile, tapMaster] = await Promise.all([
     readText(paths.conf),
     host.daemons.isRunning(keepalived),
     readText(paths.nat),
-    haTap ? host.ip.getLink(undefined, haTap) : Promise.resolve(undefined),
+    haTap ? host.ip.masterOf(undefined, haTap) : Promise.resolve(undefined),
   ]);
-  const haPathUp = tap?.master !== undefined;
+  const haPathUp = tapMaster !== undefined;
   if (!namespaceExists(namespace)) {
     return { namespace: false, sysctls: false, devices: [], keepalivedConf, keepalivedRunning, haPathUp, natFile, natRules: undefined, routes: [] };
   }
@@ -82,31 +82,25 @@ export async function observeRouter(host: RouterHost, routerId: string, namespac
   };
 }
 
+type DeviceAction = Extract<RouterAction, { kind: 'remove-device' | 'create-device' | 'set-up' | 'add-address' | 'remove-address' }>;
+const DEVICE_ACTIONS: readonly RouterAction['kind'][] = ['remove-device', 'create-device', 'set-up', 'add-address', 'remove-address'];
+const isDeviceAction = (a: RouterAction): a is DeviceAction => DEVICE_ACTIONS.includes(a.kind);
+
 export async function applyRouter(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths, actions: readonly RouterAction[]): Promise<void> {
   const { ip } = host;
+  // The planner lists device actions together: they run as one block.
+  const devices = actions.filter(isDeviceAction);
   for (const action of actions) {
+    if (isDeviceAction(action)) {
+      if (action === devices[0]) await applyDevices(ip, namespace, devices);
+      continue;
+    }
     switch (action.kind) {
       case 'create-namespace':
         await ip.ensureNamespace(namespace);
         break;
       case 'set-sysctls':
         await host.sysctl.set(namespace, ROUTER_SYSCTLS);
-        break;
-      case 'remove-device':
-        await ip.removeLink(namespace, action.device);
-        break;
-      case 'create-device':
-        // No kernel-made link-local on the MAC every replica shares.
-        await createPortDevice(ip, namespace, action.spec, { noLinkLocal: true });
-        break;
-      case 'set-up':
-        await ip.setUp(namespace, action.device);
-        break;
-      case 'add-address':
-        await ip.ensureAddress(namespace, action.device, action.cidr);
-        break;
-      case 'remove-address':
-        await ip.removeAddress(namespace, action.device, action.cidr);
         break;
       case 'write-keepalived-conf':
         await mkdir(paths.dir, { recursive: true });
@@ -140,19 +134,60 @@ export async function applyRouter(host: RouterHost, routerId: string, namespace:
 }
 
 /**
+ * The router's devices in two processes, however many there are: one `ip
+ * -batch` on the node makes each veth with its MAC inside and brings its tap
+ * up without IPv6 addresses, one inside brings the devices up (no
+ * kernel-made link-local on the MAC every replica shares) and sets the
+ * addresses. What fails in a batch (a tap left from an earlier port, an
+ * address already there) runs again through the idempotent wrappers.
+ */
+async function applyDevices(ip: IpRoute2, namespace: string, actions: readonly DeviceAction[]): Promise<void> {
+  for (const a of actions) if (a.kind === 'remove-device') await ip.removeLink(namespace, a.device);
+  const created = actions.flatMap((a) => (a.kind === 'create-device' ? [a.spec] : []));
+  const onNode = created.map((d) => [
+    commands.addVeth({ name: d.tap, peer: d.device, peerNamespace: namespace, peerMac: d.mac, mtu: d.mtu }),
+    commands.addrGenMode(d.tap, 'none'),
+    commands.setUp(d.tap),
+  ]);
+  const failedOnNode = new Set((await ip.batch(undefined, 'ip', onNode.flat())).map((line) => created[Math.floor(line / 3)]!));
+  for (const d of failedOnNode) await createPortDevice(ip, namespace, d, { noLinkLocal: true });
+  for (const d of created) if (!failedOnNode.has(d)) await ip.disableIpv6(undefined, d.tap);
+
+  const inside: { command: string[]; retry: () => Promise<void> }[] = [];
+  for (const a of actions) {
+    if (a.kind === 'create-device' && !failedOnNode.has(a.spec)) {
+      const { device } = a.spec;
+      inside.push({ command: commands.addrGenMode(device, 'none'), retry: () => ip.setAddrGenMode(namespace, device, 'none') });
+      inside.push({ command: commands.setUp(device), retry: () => ip.setUp(namespace, device) });
+    }
+    if (a.kind === 'set-up') inside.push({ command: commands.setUp(a.device), retry: () => ip.setUp(namespace, a.device) });
+    if (a.kind === 'add-address') inside.push({ command: commands.address('add', a.cidr, a.device), retry: () => ip.ensureAddress(namespace, a.device, a.cidr) });
+    if (a.kind === 'remove-address') inside.push({ command: commands.address('del', a.cidr, a.device), retry: () => ip.removeAddress(namespace, a.device, a.cidr) });
+  }
+  for (const line of await ip.batch(namespace, 'ip', inside.map((i) => i.command))) await inside[line]!.retry();
+}
+
+/**
  * Pings the other replicas once over the HA network before keepalived
  * starts. A replica coming back finds the others' neighbour entries for it
  * failed (it was unreachable), and unicast adverts to it are dropped until
  * they resolve again, up to a second: long enough for its keepalived to
  * hear nothing, become master and take over from the real one. The ping's
- * ARP request refreshes those entries. Returns when one peer answered, or
- * after a second (the first replica of a router has no one to hear).
+ * ARP request refreshes those entries; it goes out at once. Returns when
+ * one peer answered, or after REACH_PEERS_WAIT_MS (the first replica of a
+ * router has no one to hear; its pings run on for their second, unawaited).
  */
 async function reachPeers(exec: Exec, namespace: string, haDevice: string, peers: readonly string[]): Promise<void> {
   if (peers.length === 0) return;
   const ping = (peer: string) => exec(['ip', 'netns', 'exec', namespace, 'ping', '-c', '1', '-W', '1', '-I', haDevice, peer], { timeoutMs: 3_000 });
-  await Promise.any(peers.map(ping)).catch(() => undefined);
+  const answered = Promise.any(peers.map(ping)).catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([answered, new Promise((resolve) => (timer = setTimeout(resolve, REACH_PEERS_WAIT_MS)))]);
+  clearTimeout(timer);
 }
+
+/** Long enough for the ARP request to leave and a live peer's reply to come back on a busy node. */
+const REACH_PEERS_WAIT_MS = 200;
 
 /** A router that left this node: keepalived stopped, namespace (and with it every veth) and files removed. */
 export async function removeRouter(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths): Promise<void> {

@@ -1,22 +1,52 @@
-// Reads keepalived's transitions and reports them. The notify hook writes
-// <ha_confs>/<router>/state; one inotify watch per router directory (no
-// process per router) reads it the moment it changes, and the changes of a
-// burst (a mass failover) go to the server in one batch. A failed report is
-// kept and sent again, merged with newer states.
-import { type FSWatcher, readFileSync, watch } from 'node:fs';
+// Reads keepalived's transitions and reports them. Each router's keepalived
+// writes its transitions, in order, to its notify FIFO (global_defs
+// notify_fifo, e.g. `INSTANCE "VR_1" MASTER 50`). The agent reads every
+// FIFO on its event loop: no process per transition (a mass failover of
+// hundreds of routers spawned hundreds of notify scripts, and two scripts of
+// one router could finish out of order and record the wrong state). The
+// FIFO is opened read-write, so it never reaches end-of-file and survives
+// keepalived restarts; what keepalived wrote while no agent read waits in
+// the pipe. Each state is recorded in <ha_confs>/<router>/state (for the
+// next agent and for operators) and the changes of a burst go to the server
+// in one batch. A failed report is kept and sent again, merged with newer
+// states.
+import { closeSync, constants, type FSWatcher, fstatSync, openSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import type { HaStatesRequest } from '../../agent-api/protocol.js';
 import type { Logger } from '../../log.js';
 
-type State = 'master' | 'backup' | 'fault';
+export type VrrpState = 'master' | 'backup' | 'fault';
+
+/** keepalived's notify FIFO line → the state it announces (STOP and group lines say nothing about it). */
+export function parseFifoLine(line: string): VrrpState | undefined {
+  const m = /^INSTANCE "[^"]*" (MASTER|BACKUP|FAULT)\b/.exec(line.trim());
+  return m ? (m[1]!.toLowerCase() as VrrpState) : undefined;
+}
+
+interface Watched {
+  readonly files: RouterStateFiles;
+  /** inotify on the router's directory: keepalived making its FIFO, or a new one when reloaded. */
+  readonly dirWatcher: FSWatcher;
+  fifo?: { readonly socket: Socket; readonly ino: number };
+}
+
+export interface RouterStateFiles {
+  /** The FIFO keepalived writes to (it creates it). */
+  readonly fifo: string;
+  /** Where the last state is recorded. */
+  readonly state: string;
+}
 
 export class HaStateReporter {
   readonly #report: (states: HaStatesRequest['states']) => Promise<unknown>;
   readonly #log: Logger;
   readonly #batchMs: number;
-  readonly #watchers = new Map<string, { watcher: FSWatcher; file: string }>();
-  /** What the server was last told, per router. */
-  readonly #reported = new Map<string, State>();
-  #pending: Record<string, State> = {};
+  readonly #watched = new Map<string, Watched>();
+  /** The state keepalived last announced, per router. */
+  readonly #known = new Map<string, VrrpState>();
+  #pending: Record<string, VrrpState> = {};
   #timer: NodeJS.Timeout | undefined;
   #sending = false;
 
@@ -26,47 +56,101 @@ export class HaStateReporter {
     this.#batchMs = options.batchMs ?? 50;
   }
 
-  /** Starts watching a router's directory (idempotent) and reads its state now. */
-  watch(routerId: string, dir: string): void {
-    if (!this.#watchers.has(routerId)) {
-      const file = `${dir}/state`;
-      const watcher = watch(dir, () => this.#read(routerId, file));
-      watcher.on('error', () => this.unwatch(routerId)); // the directory went away
-      this.#watchers.set(routerId, { watcher, file });
+  /**
+   * Reads a router's FIFO from now on (idempotent; call once its keepalived
+   * runs): the one there is, and each one keepalived makes later (it makes
+   * a new one when reloaded). The recorded state counts until keepalived
+   * says otherwise.
+   */
+  watch(routerId: string, files: RouterStateFiles): void {
+    if (this.#watched.has(routerId)) return this.#open(routerId);
+    const dirWatcher = watch(dirname(files.fifo), (_event, name) => {
+      if (name === basename(files.fifo)) this.#open(routerId);
+    });
+    dirWatcher.on('error', () => undefined); // the directory went away with the router
+    this.#watched.set(routerId, { files, dirWatcher });
+    const recorded = readRecorded(files.state);
+    if (recorded && !this.#known.has(routerId)) this.#changed(routerId, recorded, { record: false });
+    this.#open(routerId);
+  }
+
+  /** Opens the FIFO at the router's path unless it is the one being read. */
+  #open(routerId: string): void {
+    const w = this.#watched.get(routerId);
+    if (!w) return;
+    let fd: number;
+    try {
+      fd = openSync(w.files.fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    } catch {
+      return; // not made yet: the directory watch sees it come
     }
-    this.#read(routerId, this.#watchers.get(routerId)!.file);
+    const ino = fstatSync(fd).ino;
+    if (w.fifo?.ino === ino) return closeSync(fd);
+    w.fifo?.socket.destroy();
+    let socket: Socket;
+    try {
+      socket = new Socket({ fd, readable: true, writable: false });
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    socket.on('error', (err) => this.#log.warn({ router_id: routerId, err: err.message }, 'reading the notify FIFO failed'));
+    w.fifo = { socket, ino };
+    createInterface({ input: socket }).on('line', (line) => {
+      const state = parseFifoLine(line);
+      if (state) this.#changed(routerId, state, { record: true });
+    });
   }
 
   unwatch(routerId: string): void {
-    this.#watchers.get(routerId)?.watcher.close();
-    this.#watchers.delete(routerId);
-    this.#reported.delete(routerId);
+    this.#close(this.#watched.get(routerId));
+    this.#watched.delete(routerId);
+    this.#known.delete(routerId);
     delete this.#pending[routerId];
   }
 
-  /** The last state keepalived recorded for a router, as reported or about to be. */
-  stateOf(routerId: string): State | undefined {
-    return this.#pending[routerId] ?? this.#reported.get(routerId);
+  /**
+   * A router's keepalived is about to (re)start: what the earlier one
+   * announced is no longer true, and the new one announces its own.
+   */
+  forget(routerId: string, files: RouterStateFiles): void {
+    this.#known.delete(routerId);
+    rmSync(files.state, { force: true });
+  }
+
+  /** The last state keepalived announced for a router. */
+  stateOf(routerId: string): VrrpState | undefined {
+    return this.#known.get(routerId);
   }
 
   close(): void {
-    for (const id of [...this.#watchers.keys()]) this.#watchers.get(id)!.watcher.close();
-    this.#watchers.clear();
+    for (const w of this.#watched.values()) this.#close(w);
+    this.#watched.clear();
     clearTimeout(this.#timer);
   }
 
-  #read(routerId: string, file: string): void {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8').trim();
-    } catch {
-      return; // not written yet
+  #close(w: Watched | undefined): void {
+    w?.dirWatcher.close();
+    w?.fifo?.socket.destroy();
+  }
+
+  #changed(routerId: string, state: VrrpState, options: { record: boolean }): void {
+    if (this.#known.get(routerId) === state) return;
+    this.#known.set(routerId, state);
+    this.#log.info({ router_id: routerId, state }, 'VRRP state changed');
+    const stateFile = this.#watched.get(routerId)?.files.state;
+    if (options.record && stateFile) {
+      // Synchronously, so the file always ends with the last transition read.
+      try {
+        writeFileSync(`${stateFile}.tmp`, `${state}\n`);
+        renameSync(`${stateFile}.tmp`, stateFile);
+      } catch (err) {
+        this.#log.warn({ router_id: routerId, err: (err as Error).message }, 'recording the VRRP state failed');
+      }
     }
-    // An empty read is the hook's write caught half-way; its next event brings the rest.
-    if (text !== 'master' && text !== 'backup' && text !== 'fault') return;
-    if (this.stateOf(routerId) === text) return;
-    this.#log.info({ router_id: routerId, state: text }, 'VRRP state changed');
-    this.#pending[routerId] = text;
+    // Always queued, even when it is what the server was last told: a batch
+    // under way may be telling it something older.
+    this.#pending[routerId] = state;
     this.#schedule(this.#batchMs);
   }
 
@@ -85,7 +169,6 @@ export class HaStateReporter {
     this.#sending = true;
     try {
       await this.#report(batch);
-      for (const [id, state] of Object.entries(batch)) if (this.#watchers.has(id)) this.#reported.set(id, state);
     } catch (err) {
       this.#log.warn({ err: String(err), routers: Object.keys(batch).length }, 'reporting HA states failed; retrying');
       this.#pending = { ...batch, ...this.#pending };
@@ -95,5 +178,14 @@ export class HaStateReporter {
     }
     this.#sending = false;
     if (Object.keys(this.#pending).length > 0) this.#schedule(0);
+  }
+}
+
+function readRecorded(file: string): VrrpState | undefined {
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    return text === 'master' || text === 'backup' || text === 'fault' ? text : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -57,7 +57,7 @@ describe('renderKeepalivedConf', () => {
     assert.equal(linkLocalOf('fa:16:3e:1a:58:d8'), 'fe80::f816:3eff:fe1a:58d8/64');
   });
 
-  it('renders the sub-second unicast profile with auth, gateway, floating IPs, routes and a notify script', () => {
+  it('renders the sub-second unicast profile with auth, gateway, floating IPs, routes and a notify FIFO', () => {
     const conf = renderKeepalivedConf(
       {
         ...seedRouter,
@@ -65,7 +65,7 @@ describe('renderKeepalivedConf', () => {
         floatingIps: ['10.5.150.7'],
         routes: [{ destination: '10.50.0.0/16', nexthop: '192.168.200.20' }],
       },
-      { ...neutronSettings, vrrpVersion: 3, advertInt: 0.1, garpMasterRefresh: 2, unicast: true, authPassword: 's3cret', notifyScript: '/var/lib/hanet/notify.sh', globalDefs: true },
+      { ...neutronSettings, vrrpVersion: 3, advertInt: 0.1, garpMasterRefresh: 2, unicast: true, authPassword: 's3cret', notifyFifo: '/var/lib/hanet/ha_confs/r1/notify.fifo', rtPriority: 10, globalDefs: true },
     );
     assert.equal(
       conf,
@@ -73,8 +73,9 @@ describe('renderKeepalivedConf', () => {
     notification_email_from neutron@openstack.local
     router_id neutron
     vrrp_version 3
-    enable_script_security
-    script_user root
+    notify_fifo /var/lib/hanet/ha_confs/r1/notify.fifo
+    vrrp_rt_priority 10
+    vrrp_rlimit_rttime 500000
 }
 vrrp_instance VR_1 {
     state BACKUP
@@ -110,7 +111,6 @@ vrrp_instance VR_1 {
         0.0.0.0/0 via 10.5.0.1 dev qg-c0000000-01
         10.50.0.0/16 via 192.168.200.20
     }
-    notify "/var/lib/hanet/notify.sh"
 }
 `,
     );

@@ -44,8 +44,10 @@ export interface KeepalivedSettings {
   readonly unicast: boolean;
   readonly authType?: 'PASS' | 'AH';
   readonly authPassword?: string;
-  /** A script keepalived runs on each transition (the agent's state recorder). */
-  readonly notifyScript?: string;
+  /** The FIFO keepalived writes each transition to (global_defs notify_fifo), read by the agent. */
+  readonly notifyFifo?: string;
+  /** Real-time priority of keepalived's VRRP process (vrrp_rt_priority), so a busy node cannot delay its adverts. */
+  readonly rtPriority?: number;
   /** Emit global_defs (Neutron's notification_email_from/router_id, vrrp_version). */
   readonly globalDefs: boolean;
 }
@@ -90,7 +92,11 @@ export function renderKeepalivedConf(router: KeepalivedRouter, s: KeepalivedSett
   if (s.globalDefs) {
     const defs = ['notification_email_from neutron@openstack.local', 'router_id neutron'];
     if (s.vrrpVersion === 3) defs.push('vrrp_version 3');
-    if (s.notifyScript) defs.push('enable_script_security', 'script_user root');
+    if (s.notifyFifo) defs.push(`notify_fifo ${s.notifyFifo}`);
+    // keepalived's default limit (10 ms of CPU between blocking calls) killed
+    // VRRP processes on busy nodes, mostly as they took over; 0.5 s still
+    // stops a spinning one long before it could starve the node.
+    if (s.rtPriority) defs.push(`vrrp_rt_priority ${s.rtPriority}`, 'vrrp_rlimit_rttime 500000');
     out.push(...block('global_defs', defs, ''));
   }
   const i = '    ';
@@ -116,7 +122,6 @@ export function renderKeepalivedConf(router: KeepalivedRouter, s: KeepalivedSett
   if (router.gateway?.nexthop) routes.push(`0.0.0.0/0 via ${router.gateway.nexthop} dev ${router.gateway.device}`);
   for (const r of router.routes) routes.push(`${r.destination} via ${r.nexthop}`);
   if (routes.length > 0) body.push(...block('virtual_routes', routes, i));
-  if (s.notifyScript) body.push(`${i}notify "${s.notifyScript}"`);
   out.push(`vrrp_instance VR_${router.vrid} {`, ...body, '}');
   return `${out.join('\n')}\n`;
 }

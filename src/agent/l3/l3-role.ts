@@ -5,18 +5,16 @@
 // `reloadIntervalMs` per router, since SIGHUP bursts cause split brains.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { HaStatesRequest, HostSnapshot, SnapshotRouter } from '../../agent-api/protocol.js';
 import { namespaceExists } from '../../linux/iproute2.js';
 import type { Logger } from '../../log.js';
 import { findLeftovers } from '../leftovers.js';
-import type { Role, SyncResult } from '../role.js';
+import { findById, type Role, type SyncResult } from '../role.js';
 import { applyRouter, observeRouter, removeRouter, type RouterHost } from './apply-router.js';
 import { HaStateReporter } from './ha-state-reporter.js';
 import { planRouter } from './plan-router.js';
 import { desiredRouter, ROUTER_NS_PREFIX, routerNamespace, routerPaths } from './router-model.js';
 
-const NOTIFY_SCRIPT = fileURLToPath(new URL('../../../../libexec/keepalived-notify.sh', import.meta.url));
 const LEFTOVERS = 'leftovers';
 
 export interface L3RoleOptions {
@@ -25,15 +23,30 @@ export interface L3RoleOptions {
   readonly reportStates: (states: HaStatesRequest['states']) => Promise<unknown>;
   readonly log: Logger;
   readonly reloadIntervalMs?: number;
+  /** Queues a router's item again (NodeAgent.poke), e.g. once its HA path is up. */
+  readonly poke?: (routerId: string) => void;
 }
 
+/** How soon a router whose HA path is down looks again, should no link event come. */
+const HA_PATH_RECHECK_MS = 2_000;
+
 const hosted = (snapshot: HostSnapshot): SnapshotRouter[] => snapshot.routers.filter((r) => r.admin_state_up);
+
+/** Whether the node's tap is in a bridge (sysfs of the agent's own namespace: no process). */
+const tapPlugged = (tap: string) => existsSync(`/sys/class/net/${tap}/master`);
+
+function hostedRouter(snapshot: HostSnapshot, id: string): SnapshotRouter | undefined {
+  const router = findById(snapshot.routers, id);
+  return router?.admin_state_up ? router : undefined;
+}
 
 export class L3Role implements Role {
   readonly name = 'l3';
   readonly #o: L3RoleOptions;
   readonly #states: HaStateReporter;
   readonly #lastReload = new Map<string, number>();
+  /** Routers whose keepalived waits for the HA port's tap to be plugged, by that tap. */
+  readonly #waitingForHaPath = new Map<string, string>();
 
   constructor(options: L3RoleOptions) {
     this.#o = options;
@@ -46,15 +59,16 @@ export class L3Role implements Role {
 
   digest(key: string, snapshot: HostSnapshot): string {
     if (key === LEFTOVERS) return hosted(snapshot).map((r) => r.id).join();
-    return JSON.stringify([hosted(snapshot).find((r) => r.id === key) ?? null, snapshot.vrrp]);
+    return JSON.stringify([hostedRouter(snapshot, key) ?? null, snapshot.vrrp]);
   }
 
   async sync(key: string, snapshot: HostSnapshot): Promise<SyncResult | void> {
     if (key === LEFTOVERS) return this.#removeLeftovers(snapshot);
-    const router = hosted(snapshot).find((r) => r.id === key);
+    const router = hostedRouter(snapshot, key);
     const namespace = routerNamespace(key);
     const paths = routerPaths(this.#o.statePath, key);
     if (!router) {
+      this.#waitingForHaPath.delete(key);
       this.#states.unwatch(key);
       this.#lastReload.delete(key);
       if (namespaceExists(namespace) || existsSync(paths.dir)) {
@@ -63,7 +77,7 @@ export class L3Role implements Role {
       }
       return;
     }
-    const desired = desiredRouter(router, snapshot.vrrp, `/bin/sh ${NOTIFY_SCRIPT} ${paths.dir}`);
+    const desired = desiredRouter(router, snapshot.vrrp, paths.fifo);
     const haTap = desired.keepalivedConf === undefined ? undefined : desired.devices[0]!.tap;
     const observed = await observeRouter(this.#o.host, key, namespace, paths, haTap);
     let actions = planRouter(desired, observed);
@@ -79,13 +93,36 @@ export class L3Role implements Role {
       }
     }
     if (actions.length > 0) this.#o.log.info({ router_id: key, actions: actions.map((a) => a.kind) }, 'applying router changes');
+    if (!observed.keepalivedRunning && actions.some((a) => a.kind === 'ensure-keepalived')) this.#states.forget(key, paths);
     await applyRouter(this.#o.host, key, namespace, paths, actions);
+    this.#waitingForHaPath.delete(key);
     if (desired.keepalivedConf !== undefined) {
-      this.#states.watch(key, paths.dir);
-      // keepalived waits for the HA path (plan-router.ts): look again soon.
-      if (!observed.keepalivedRunning && !actions.some((a) => a.kind === 'ensure-keepalived')) recheckInMs = Math.min(recheckInMs ?? 100, 100);
+      const running = observed.keepalivedRunning || actions.some((a) => a.kind === 'ensure-keepalived');
+      if (running) {
+        this.#states.watch(key, paths);
+      } else if (haTap && tapPlugged(haTap)) {
+        recheckInMs = 0; // plugged while this pass ran: its link event came too early for us
+      } else if (haTap) {
+        // keepalived waits for the HA path (plan-router.ts): linksChanged()
+        // looks again once L2 has plugged the tap; the recheck is the fallback.
+        this.#waitingForHaPath.set(key, haTap);
+        recheckInMs = Math.min(recheckInMs ?? HA_PATH_RECHECK_MS, HA_PATH_RECHECK_MS);
+      }
     }
     return { recheckInMs };
+  }
+
+  /**
+   * The node's links changed (a link event): routers waiting for their HA
+   * path whose tap now has a bridge are queued again. Reads sysfs, so a
+   * burst of events costs no process.
+   */
+  linksChanged(): void {
+    for (const [id, tap] of this.#waitingForHaPath) {
+      if (!tapPlugged(tap)) continue;
+      this.#waitingForHaPath.delete(id);
+      this.#o.poke?.(id);
+    }
   }
 
   async #removeLeftovers(snapshot: HostSnapshot): Promise<void> {

@@ -25,6 +25,8 @@ export function routerPaths(statePath: string, routerId: string) {
     pid: join(dir, 'keepalived.pid'),
     vrrpPid: join(dir, 'keepalived.pid-vrrp'),
     state: join(dir, 'state'),
+    /** keepalived's notify_fifo: its transitions, in order, for the agent to read. */
+    fifo: join(dir, 'notify.fifo'),
     nat: join(dir, 'nat.nft'),
   };
 }
@@ -85,7 +87,17 @@ export function replicaPriority(own: string, peers: readonly string[]): number {
   return Math.max(1, 50 - 10 * rank);
 }
 
-export function desiredRouter(router: SnapshotRouter, vrrp: SnapshotVrrp, notifyCommand: string): DesiredRouter {
+/**
+ * keepalived's VRRP process runs with this SCHED_RR priority. At a 0.1 s
+ * advert interval a backup takes over after ~0.35 s without adverts; on a
+ * node busy setting up hundreds of routers, ordinary scheduling delayed
+ * adverts that long and backups took over from live masters (flapping).
+ * The VRRP process needs well under 1 % of a core; keepalived caps its
+ * real-time CPU (vrrp_rlimit_rttime) should it ever spin.
+ */
+export const VRRP_RT_PRIORITY = 10;
+
+export function desiredRouter(router: SnapshotRouter, vrrp: SnapshotVrrp, notifyFifo: string): DesiredRouter {
   const ha = router.ha && router.ha_port !== null && router.vrid !== null && router.ha_vip !== null;
   const devices: RouterDevice[] = [];
   if (ha) devices.push(device('ha-', router.ha_port!, cidrsOf(router.ha_port!)));
@@ -115,7 +127,8 @@ export function desiredRouter(router: SnapshotRouter, vrrp: SnapshotVrrp, notify
       unicast: vrrp.unicast,
       authType: vrrp.auth_type,
       authPassword: vrrp.auth_password || undefined,
-      notifyScript: notifyCommand,
+      notifyFifo,
+      rtPriority: VRRP_RT_PRIORITY,
       globalDefs: true,
     });
   }

@@ -18,6 +18,9 @@ export interface AgentServer {
   watch(host: string, onEvent: (event: WatchEvent) => void): Promise<WatchHandle>;
 }
 
+/** A fetch starts no sooner than this many times the last fetch's duration after it started. */
+const FETCH_SPACING = 3;
+
 /** Sleeps, but wakes early when the signal aborts (the runtime is stopping). */
 export type Delay = (ms: number, signal: AbortSignal) => Promise<void>;
 
@@ -60,6 +63,8 @@ export class AgentRuntime {
   #syncAgain = false;
   /** The next fetched snapshot goes to the reconciler whatever its revision. */
   #fullResync = true;
+  /** When the last snapshot fetch started and how long it took. */
+  #lastFetch = { at: 0, ms: 0 };
 
   constructor(options: AgentRuntimeOptions) {
     this.#o = options;
@@ -150,14 +155,23 @@ export class AgentRuntime {
   }
 
   async #sync(): Promise<void> {
+    // Under a burst of changes (hundreds of routers created), every agent
+    // would fetch back to back and keep the server busy building snapshots;
+    // spacing fetches by a few times the last one's duration bounds that
+    // share, and the changes meanwhile are in the next snapshot. A single
+    // change after a quiet spell is fetched at once.
+    const spacing = this.#lastFetch.at + FETCH_SPACING * this.#lastFetch.ms - Date.now();
+    if (spacing > 0) await this.#delay(spacing, this.#stop.signal);
     while (!this.#stopping) {
       try {
         const full = this.#fullResync;
         this.#fullResync = false;
+        const started = Date.now();
         const snapshot = await this.#o.server.snapshot(this.#o.host).catch((err: unknown) => {
           if (full) this.#fullResync = true;
           throw err;
         });
+        this.#lastFetch = { at: started, ms: Date.now() - started };
         if (full || snapshot.revision !== this.#applied) {
           await this.#o.onSnapshot(snapshot, { full });
           this.#applied = snapshot.revision;

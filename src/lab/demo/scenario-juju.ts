@@ -2,6 +2,7 @@
 // neutron-gateways, min = max = 2 L3 agents per router, an external network
 // 10.5.0.0/16 with a pool from 10.5.150.0; the router's external address
 // answers the upstream host, and moves when its master gateway is shut down.
+import { existsSync } from 'node:fs';
 import type { DemoRunner } from './demo-runner.js';
 import { hostingAgents, oneActive, outageDuring } from './observe.js';
 
@@ -58,7 +59,9 @@ export async function runJuju(demo: DemoRunner): Promise<void> {
   await demo.hanet('port-list');
   const master = await demo.waitFor('one master', 20_000, () => oneActive(api, routerId));
   for (const node of hosts) await demo.on(node, `ip netns exec qrouter-${routerId} ip addr list | grep ha-`);
-  demo.say('\nkeepalived writes the state of each replica:');
+  demo.say('\nkeepalived tells each agent the state of its replica, which the agent records:');
+  // The backup's keepalived may start a moment after the master's was reported.
+  await demo.waitFor('both replicas to record their state', 10_000, async () => (hosts.every((node) => existsSync(`${haConfs(node, routerId)}/state`)) ? true : undefined));
   const states: string[] = [];
   for (const node of hosts) states.push((await demo.on(node, `cat ${haConfs(node, routerId)}/state`)).trim());
   demo.check('one master and one backup', states.sort().join() === 'backup,master', states.join(', '));

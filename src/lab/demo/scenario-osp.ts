@@ -88,7 +88,9 @@ export async function runOsp(demo: DemoRunner): Promise<void> {
   demo.say(`vm1 on ${vm.node}, port ${vm.portId}, address ${vm.ip}`);
   await demo.on('compute-0', `tail -n 1 ${demo.lab.paths.vmDir('vm1')}/dhcp.log`);
   demo.check('VM got its address, gateway and DNS servers by DHCP', /reason=BOUND .*routers=192\.168\.200\.1 dns=192\.168\.200\.2 192\.168\.200\.3 192\.168\.200\.4/.test(await demo.on('compute-0', `cat ${demo.lab.paths.vmDir('vm1')}/dhcp.log`, { quiet: true })), vm.ip);
-  const ping = await demo.on('vm1', 'ping -c 3 -i 0.2 -W 1 192.168.200.1');
+  let ping = await demo.on('vm1', 'ping -c 3 -i 0.2 -W 1 192.168.200.1');
+  // Once more if a reply was lost: on a machine running other labs a first ARP can be slow.
+  if (!/ 3 received/.test(ping)) ping = await demo.on('vm1', 'ping -c 3 -i 0.2 -W 1 192.168.200.1');
   demo.check('VM pings its gateway', / 3 received/.test(ping));
 
   demo.step(`Shut down the active controller (${active}) while the VM pings its gateway every 10 ms`);
