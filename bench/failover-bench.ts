@@ -6,11 +6,10 @@
 // advert_int 2, multicast), then measures keepalived's CPU on a node that
 // hosts N routers at the default interval.
 //   node dist/bench/failover-bench.js [--runs 5] [--routers 100]
-import { readFileSync } from 'node:fs';
 import { sleep, waitUntil } from '../src/lab/wait.js';
-import { processesWith, procStatFields, readCmdline } from '../src/linux/proc.js';
 import { TestLab } from '../test/support/lab.js';
 import { outageAfter } from '../src/lab/ping.js';
+import { cpuSeconds, keepalivedPids, sumKb } from './lib/ha-fleet.js';
 import { machineLine, writeJsonFile } from './lib/report.js';
 
 const arg = (name: string, fallback: number) => {
@@ -76,20 +75,6 @@ async function oneRun(lab: TestLab, routerId: string, profile: Profile): Promise
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** CPU seconds (user + system) of every keepalived on a node. */
-function keepalivedCpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const fields = procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks / 100;
-}
-
 async function keepalivedCpu(routers: number): Promise<{ routers: number; cpu_pct: number; processes: number; rss_mb: number }> {
   const lab = new TestLab('bench-cpu');
   await lab.teardown();
@@ -102,23 +87,21 @@ async function keepalivedCpu(routers: number): Promise<{ routers: number; cpu_pc
       const { port } = await lab.api.post<{ port: { id: string } }>('/v2.0/ports', { port: { network_id: network.id, fixed_ips: [{ subnet_id: subnet.id }] } });
       await lab.api.put(`/v2.0/routers/${router.id}/add_router_interface`, { port_id: port.id });
     }
-    const dir = `${lab.dir}/nodes/net-0/state/ha_confs`;
     // The pid files hold PIDs of the node's own PID namespace; find the processes by their config path instead.
     const pids = await waitFor(
       async () => {
-        const found = processesWith(`${dir}/`).filter((p) => readCmdline(p)?.startsWith('keepalived'));
+        const found = keepalivedPids(lab.dir, 'net-0');
         return found.length >= 2 * routers ? found : undefined;
       },
       300_000,
       `${routers} keepalived processes`,
     );
     await sleep(5_000);
-    const before = keepalivedCpuSeconds(pids);
+    const before = cpuSeconds(pids);
     const t0 = Date.now();
     await sleep(10_000);
-    const cpuPct = ((keepalivedCpuSeconds(pids) - before) / ((Date.now() - t0) / 1000)) * 100;
-    let rssKb = 0;
-    for (const pid of pids) rssKb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    const cpuPct = ((cpuSeconds(pids) - before) / ((Date.now() - t0) / 1000)) * 100;
+    const rssKb = sumKb(pids, 'status', 'VmRSS');
     return { routers, cpu_pct: Number(cpuPct.toFixed(1)), processes: pids.length, rss_mb: Number((rssKb / 1024).toFixed(1)) };
   } finally {
     await lab.lab(['down']);

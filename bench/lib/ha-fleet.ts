@@ -1,8 +1,8 @@
 // A fleet of HA routers in the lab, for the scale benchmark: creates N
 // routers (each with one interface on a network of its own) through the API
-// and reads what the data plane says about them: the VRRP state keepalived
-// last recorded on each node (<node>/state/ha_confs/<router>/state), when it
-// was recorded, and the node's keepalived processes.
+// and reads what the data plane says about them: the VRRP state each node's
+// keepalived last announced (<node>/state/ha_confs/<router>/state, recorded by
+// its agent), when it was recorded, and the node's keepalived processes.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { NeutronClient } from '../../src/client/neutron-client.js';
 import { processesWith, procStatFields, readCmdline } from '../../src/linux/proc.js';
@@ -45,7 +45,7 @@ export type VrrpState = 'master' | 'backup' | 'fault';
 
 export interface RecordedState {
   readonly state: VrrpState;
-  /** When keepalived's notify hook wrote it (ms since the epoch). */
+  /** When the agent recorded it, as it read keepalived's notify FIFO (ms since the epoch). */
   readonly atMs: number;
 }
 

@@ -173,21 +173,16 @@ async function applyDevices(ip: IpRoute2, namespace: string, actions: readonly D
  * failed (it was unreachable), and unicast adverts to it are dropped until
  * they resolve again, up to a second: long enough for its keepalived to
  * hear nothing, become master and take over from the real one. The ping's
- * ARP request refreshes those entries; it goes out at once. Returns when
- * one peer answered, or after REACH_PEERS_WAIT_MS (the first replica of a
- * router has no one to hear; its pings run on for their second, unawaited).
+ * ARP request refreshes those entries. Returns when one peer answered, or
+ * after a second (the first replica of a router has no one to hear). A
+ * shorter wait was tried: on a busy node the ping had not even started when
+ * keepalived did, and both replicas became master.
  */
 async function reachPeers(exec: Exec, namespace: string, haDevice: string, peers: readonly string[]): Promise<void> {
   if (peers.length === 0) return;
   const ping = (peer: string) => exec(['ip', 'netns', 'exec', namespace, 'ping', '-c', '1', '-W', '1', '-I', haDevice, peer], { timeoutMs: 3_000 });
-  const answered = Promise.any(peers.map(ping)).catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([answered, new Promise((resolve) => (timer = setTimeout(resolve, REACH_PEERS_WAIT_MS)))]);
-  clearTimeout(timer);
+  await Promise.any(peers.map(ping)).catch(() => undefined);
 }
-
-/** Long enough for the ARP request to leave and a live peer's reply to come back on a busy node. */
-const REACH_PEERS_WAIT_MS = 200;
 
 /** A router that left this node: keepalived stopped, namespace (and with it every veth) and files removed. */
 export async function removeRouter(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths): Promise<void> {
