@@ -65,7 +65,7 @@ describe('renderKeepalivedConf', () => {
         floatingIps: ['10.5.150.7'],
         routes: [{ destination: '10.50.0.0/16', nexthop: '192.168.200.20' }],
       },
-      { ...neutronSettings, vrrpVersion: 3, advertInt: 0.1, garpMasterRefresh: 2, unicast: true, authPassword: 's3cret', notifyFifo: '/var/lib/hanet/ha_confs/r1/notify.fifo', rtPriority: 10, globalDefs: true },
+      { ...neutronSettings, vrrpVersion: 3, advertInt: 0.1, garpMasterRefresh: 2, unicast: true, authPassword: 's3cret', notifyFifo: '/var/lib/hanet/ha_confs/r1/notify.fifo', globalDefs: true },
     );
     assert.equal(
       conf,
@@ -74,8 +74,6 @@ describe('renderKeepalivedConf', () => {
     router_id neutron
     vrrp_version 3
     notify_fifo /var/lib/hanet/ha_confs/r1/notify.fifo
-    vrrp_rt_priority 10
-    vrrp_rlimit_rttime 500000
 }
 vrrp_instance VR_1 {
     state BACKUP

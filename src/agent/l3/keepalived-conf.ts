@@ -46,8 +46,6 @@ export interface KeepalivedSettings {
   readonly authPassword?: string;
   /** The FIFO keepalived writes each transition to (global_defs notify_fifo), read by the agent. */
   readonly notifyFifo?: string;
-  /** Real-time priority of keepalived's VRRP process (vrrp_rt_priority), so a busy node cannot delay its adverts. */
-  readonly rtPriority?: number;
   /** Emit global_defs (Neutron's notification_email_from/router_id, vrrp_version). */
   readonly globalDefs: boolean;
 }
@@ -93,10 +91,6 @@ export function renderKeepalivedConf(router: KeepalivedRouter, s: KeepalivedSett
     const defs = ['notification_email_from neutron@openstack.local', 'router_id neutron'];
     if (s.vrrpVersion === 3) defs.push('vrrp_version 3');
     if (s.notifyFifo) defs.push(`notify_fifo ${s.notifyFifo}`);
-    // keepalived's default limit (10 ms of CPU between blocking calls) killed
-    // VRRP processes on busy nodes, mostly as they took over; 0.5 s still
-    // stops a spinning one long before it could starve the node.
-    if (s.rtPriority) defs.push(`vrrp_rt_priority ${s.rtPriority}`, 'vrrp_rlimit_rttime 500000');
     out.push(...block('global_defs', defs, ''));
   }
   const i = '    ';

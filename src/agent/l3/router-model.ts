@@ -87,16 +87,6 @@ export function replicaPriority(own: string, peers: readonly string[]): number {
   return Math.max(1, 50 - 10 * rank);
 }
 
-/**
- * keepalived's VRRP process runs with this SCHED_RR priority. At a 0.1 s
- * advert interval a backup takes over after ~0.35 s without adverts; on a
- * node busy setting up hundreds of routers, ordinary scheduling delayed
- * adverts that long and backups took over from live masters (flapping).
- * The VRRP process needs well under 1 % of a core; keepalived caps its
- * real-time CPU (vrrp_rlimit_rttime) should it ever spin.
- */
-export const VRRP_RT_PRIORITY = 10;
-
 export function desiredRouter(router: SnapshotRouter, vrrp: SnapshotVrrp, notifyFifo: string): DesiredRouter {
   const ha = router.ha && router.ha_port !== null && router.vrid !== null && router.ha_vip !== null;
   const devices: RouterDevice[] = [];
@@ -128,7 +118,6 @@ export function desiredRouter(router: SnapshotRouter, vrrp: SnapshotVrrp, notify
       authType: vrrp.auth_type,
       authPassword: vrrp.auth_password || undefined,
       notifyFifo,
-      rtPriority: VRRP_RT_PRIORITY,
       globalDefs: true,
     });
   }
