@@ -59,12 +59,14 @@ async function oneRun(lab: TestLab, routerId: string, profile: Profile): Promise
   const ping = lab.exec('vm1', ['ping', '-D', '-i', '0.01', '-W', '1', '-w', String(profile.pingSeconds), '192.168.200.1'], 60_000).catch((e: { stdout?: string }) => e.stdout ?? '');
   await sleep(1_000);
   const killedAt = Date.now() / 1000;
-  await lab.lab(['node', 'kill', master]);
+  // The kill command returns a while after the node went dark (see Lab.nodeKill): watch the API meanwhile.
+  const kill = lab.lab(['node', 'kill', master]);
   const seenAt = await waitFor(
     async () => ((await agentsOf(lab, routerId)).some((a) => a.ha_state === 'active' && a.host !== master) ? Date.now() : undefined),
     30_000,
     'the API to show a new active',
   );
+  await kill;
   const outage = outageAfter(await ping, killedAt);
   if (!outage) throw new Error('no ping reply after the kill');
   await lab.lab(['node', 'start', master]);

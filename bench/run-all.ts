@@ -2,7 +2,9 @@
 // none measures while another loads the machine), then one report of all
 // their figures beside the reference figures of ../shared/BASELINE.md:
 // bench/results/report.md and bench/results/report.json.
-//   node dist/bench/run-all.js [--quick]   (--quick: smaller counts, for trying it out)
+//   node dist/bench/run-all.js [--quick | --report-only]
+//   (--quick: smaller counts, for trying it out; --report-only: the report
+//   from the figures saved last, e.g. after running one benchmark again)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +16,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 const quick = process.argv.includes('--quick');
+/** Only compose the report from the figures the benchmarks saved last. */
+const reportOnly = process.argv.includes('--report-only');
 
 const BENCHES: { script: string; args: string[]; quickArgs: string[] }[] = [
   { script: 'api-bench.js', args: [], quickArgs: [] },
@@ -26,7 +30,7 @@ const readJson = (name: string) => JSON.parse(readFileSync(join(RESULTS, name), 
 
 function main(): void {
   const started = new Date();
-  for (const b of BENCHES) {
+  for (const b of reportOnly ? [] : BENCHES) {
     console.log(`\n=== ${b.script} ${(quick ? b.quickArgs : b.args).join(' ')}`);
     execFileSync(process.execPath, [join(HERE, b.script), ...(quick ? b.quickArgs : b.args)], { cwd: ROOT, stdio: 'inherit' });
   }

@@ -95,11 +95,11 @@ function processesOfNode(init: number): number[] {
   return pids;
 }
 
-/** Stops every process of the node at once (SIGSTOP): it sends nothing more, as if the power went. */
-export function freezeNode(init: number): void {
+/** Sends a signal to every process of the node (SIGSTOP: it sends nothing more, as if the power went). */
+export function signalNode(init: number, signal: 'SIGSTOP' | 'SIGKILL'): void {
   for (const pid of processesOfNode(init)) {
     try {
-      process.kill(pid, 'SIGSTOP');
+      process.kill(pid, signal);
     } catch {
       // gone
     }

@@ -14,7 +14,7 @@ import { IpRoute2 } from '../linux/iproute2.js';
 import { ancestorPids, isRunning, processesWith, terminate } from '../linux/proc.js';
 import { agentIni, checkVmName, labNames, labNodes, type LabNode, labPaths, type LabShape, UPSTREAM_IP, vmNamespace } from './lab-layout.js';
 import { attachNode, createFabric, cutCables, removeFabric, setMgmtLink } from './lab-fabric.js';
-import { agentIsRunning, bootNode, CLI, freezeNode, killNode, nodeArgv, nodeExec, nodeIsUp, spawnDetached, startNodeAgent, stopNodeAgent } from './lab-node.js';
+import { agentIsRunning, bootNode, CLI, killNode, nodeArgv, nodeExec, nodeIsUp, signalNode, spawnDetached, startNodeAgent, stopNodeAgent } from './lab-node.js';
 import { type LabState, type LabVm, readLabState, writeLabState } from './lab-state.js';
 import { sleep, WaitTimeout, waitUntil } from './wait.js';
 import { tapName } from '../agent/l2/plan-l2.js';
@@ -291,8 +291,10 @@ export class Lab {
     const p = state.processes[name];
     if (!p || !nodeIsUp(name, this.paths.nodeDir(name), p)) throw new LabError(`node ${name} is already down`);
     await cutCables(this.name, node);
-    freezeNode(p.init);
+    signalNode(p.init, 'SIGSTOP');
     await sleep(TEARDOWN_AFTER_MS);
+    // Each process, not only PID 1: a stopped namespace took seconds to die from its PID 1 alone.
+    signalNode(p.init, 'SIGKILL');
     await killNode(name, this.paths.nodeDir(name), p);
   }
 
