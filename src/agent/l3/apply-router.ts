@@ -108,7 +108,12 @@ export async function applyRouter(host: RouterHost, routerId: string, namespace:
         break;
       case 'ensure-keepalived': {
         const spec = keepalivedSpec(routerId, namespace, paths);
-        if (!(await host.daemons.isRunning(spec))) await reachPeers(host.exec, namespace, action.haDevice, action.peers);
+        if (!(await host.daemons.isRunning(spec))) {
+          // keepalived refuses to start while its VRRP pid file names a live
+          // process; after a node reboot that file names whatever has that PID now.
+          await rm(paths.vrrpPid, { force: true });
+          await reachPeers(host.exec, namespace, action.haDevice, action.peers);
+        }
         await host.daemons.ensure(spec);
         break;
       }
