@@ -36,7 +36,7 @@ describe('NodeAgent', () => {
     await agent.stop();
   });
 
-  it('leaves items whose part of the snapshot did not change alone, except on a full resync or after a failed pass', async () => {
+  it('leaves items whose part of the snapshot did not change alone, except on a resync (this role has no check) or after a failed pass', async () => {
     const seen: string[] = [];
     let fail = false;
     const role: Role = {
@@ -56,16 +56,41 @@ describe('NodeAgent', () => {
     await agent.idle();
     assert.deepEqual(seen.sort(), ['r1', 'r1', 'r2', 'r3']);
     seen.length = 0;
-    agent.apply(snapshot(['r1', 'r2', 'r3']), { full: true });
+    await agent.apply(snapshot(['r1', 'r2', 'r3']), { resync: 'check' });
     await agent.idle();
     assert.deepEqual(seen.sort(), ['r1', 'r2', 'r3']);
     seen.length = 0;
     fail = true;
-    agent.apply(snapshot(['r1', 'r2', 'r3']), { full: true });
+    await agent.apply(snapshot(['r1', 'r2', 'r3']), { resync: 'check' });
     await agent.idle();
     fail = false;
     agent.apply(snapshot(['r1', 'r2', 'r3', 'r4']));
     await agent.stop();
     assert.ok(seen.filter((k) => k === 'r2').length >= 2, 'r2 runs again after its pass failed');
+  });
+
+  it("on a resync runs only the items that fail their role's check, and all of a role without one", async () => {
+    const seen: string[] = [];
+    const broken = new Set<string>();
+    const checked: Role = {
+      name: 'l3',
+      keys: (s) => s.routers.map((r) => r.id),
+      digest: () => 'same',
+      intact: async (key) => !broken.has(key),
+      sync: async (key) => void seen.push(`l3/${key}`),
+    };
+    const unchecked: Role = { name: 'l2', keys: () => ['host'], digest: () => 'same', sync: async (key) => void seen.push(`l2/${key}`) };
+    const agent = new NodeAgent({ roles: [checked, unchecked], log: silentLogger() });
+    broken.add('r3');
+    await agent.apply(snapshot(['r1', 'r2', 'r3']), { resync: 'full' });
+    await agent.idle();
+    assert.deepEqual(seen.sort(), ['l2/host', 'l3/r3'], 'a restarted agent runs only what its check finds changed');
+    seen.length = 0;
+    broken.clear();
+    broken.add('r2');
+    await agent.apply(snapshot(['r1', 'r2', 'r3']), { resync: 'check' });
+    await agent.idle();
+    await agent.stop();
+    assert.deepEqual(seen.sort(), ['l2/host', 'l3/r2']);
   });
 });

@@ -4,10 +4,12 @@
 // snapshot are run once more, so their role tears them down. An item whose
 // part of the snapshot did not change since its last successful pass (its
 // role's digest) is left alone, so one new port does not make every router
-// of the node look at itself again; a full resync runs every item.
+// of the node look at itself again; a resync runs the items whose role's
+// cheap look at the host (Role.intact) fails.
 import type { HostSnapshot } from '../agent-api/protocol.js';
 import type { Logger } from '../log.js';
 import type { Role } from './role.js';
+import type { Resync } from './runtime/agent-runtime.js';
 import { WorkQueue } from './runtime/work-queue.js';
 
 export class NodeAgent {
@@ -30,18 +32,26 @@ export class NodeAgent {
   }
 
   /**
-   * Takes a new snapshot (or the same one again, for a full resync) and
-   * queues the items it changed, the ones it dropped, and with `full` all.
+   * Takes a new snapshot (or the same one again, for a resync) and queues the
+   * items it changed and the ones it dropped. On a resync the other items
+   * are run only when their role's cheap look (Role.intact) fails, or when
+   * the role has none: after an agent restart, a reconnect or a minute of
+   * quiet, hundreds of healthy routers cost no process.
    */
-  apply(snapshot: HostSnapshot, options: { full?: boolean } = {}): void {
+  async apply(snapshot: HostSnapshot, options: { resync?: Resync | undefined } = {}): Promise<void> {
     this.#snapshot = snapshot;
+    const started = performance.now();
     const keys = new Set<string>();
+    const toCheck: [Role, string][] = [];
     for (const role of this.#roles.values()) {
       for (const key of role.keys(snapshot)) {
         const fullKey = `${role.name}/${key}`;
         keys.add(fullKey);
         const synced = this.#synced.get(fullKey);
-        if (options.full || synced === undefined || synced !== role.digest?.(key, snapshot)) this.#queue.add(fullKey);
+        const digest = role.digest?.(key, snapshot);
+        if (synced !== undefined && synced !== digest) this.#queue.add(fullKey);
+        else if (options.resync) toCheck.push([role, key]);
+        else if (synced === undefined) this.#queue.add(fullKey);
       }
     }
     for (const key of this.#keys) {
@@ -50,13 +60,25 @@ export class NodeAgent {
       this.#queue.add(key);
     }
     this.#keys = keys;
-    if (options.full) this.#reportWhenDone(keys.size);
-  }
-
-  /** Logs how long a full resync took: operators (and the scale benchmark) read it. */
-  #reportWhenDone(items: number): void {
-    const started = performance.now();
-    void this.#queue.idle().then(() => this.#log.info({ items, ms: Math.round(performance.now() - started) }, 'full resync done'));
+    if (!options.resync) return;
+    const intact = await Promise.all(toCheck.map(([role, key]) => role.intact?.(key, snapshot) ?? false));
+    let queued = 0;
+    toCheck.forEach(([role, key], i) => {
+      const fullKey = `${role.name}/${key}`;
+      const digest = role.digest?.(key, snapshot);
+      if (intact[i] && digest !== undefined) {
+        this.#synced.set(fullKey, digest);
+      } else {
+        this.#queue.add(fullKey);
+        queued++;
+      }
+    });
+    if (options.resync === 'full') {
+      // Logged once the queue is empty; operators (and the scale benchmark) read it.
+      void this.#queue.idle().then(() => this.#log.info({ items: keys.size, run: queued, ms: Math.round(performance.now() - started) }, 'full resync done'));
+    } else if (queued > 0) {
+      this.#log.info({ items: keys.size, run: queued }, 'periodic check ran items again');
+    }
   }
 
   /** Queues one role's item again, e.g. on a host event. No-op before the first snapshot. */

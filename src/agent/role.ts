@@ -20,6 +20,13 @@ export interface Role {
    * every item.
    */
   digest?(key: string, snapshot: HostSnapshot): string;
+  /**
+   * A cheap look at the host, without any process (files, sysfs, /proc):
+   * false when an item whose part of the snapshot did not change is no
+   * longer as its last pass left it. The periodic resync runs only the items
+   * that fail it; a role without it has all its items run.
+   */
+  intact?(key: string, snapshot: HostSnapshot): Promise<boolean>;
   sync(key: string, snapshot: HostSnapshot): Promise<SyncResult | void>;
 }
 

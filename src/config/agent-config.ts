@@ -44,7 +44,7 @@ export const AGENT_OPTIONS = {
   server: { section: 'DEFAULT', schema: serverAddress, default: 'unix:/var/lib/hanet/agent.sock', help: "the server's agent endpoint: its unix socket or http://host:port" },
   agent_token: { section: 'DEFAULT', schema: z.string(), default: '', help: 'the shared secret the server expects (its agent_token)' },
   state_path: { section: 'DEFAULT', schema: z.string().min(1), default: '/var/lib/hanet/agent', help: "directory for the agent's files (daemon configs, pid files)" },
-  resync_interval: { section: 'DEFAULT', schema: seconds.min(1), default: '60', help: 'seconds between full resyncs, on top of the watch' },
+  resync_interval: { section: 'DEFAULT', schema: seconds.min(1), default: '60', help: 'seconds between periodic checks of the host (a full resync runs at start and after each reconnect)' },
   debug: { section: 'DEFAULT', schema: boolean, default: 'false', help: 'log at debug level' },
   dnsmasq_base_log_dir: {
     section: 'DEFAULT',

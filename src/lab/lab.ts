@@ -209,6 +209,12 @@ export class Lab {
   async down(progress: Progress): Promise<void> {
     const state = this.state();
     if (state) {
+      // Every node stops first: killed one after another, the rest would take
+      // over the dead one's routers, hundreds of keepalived at once.
+      for (const node of state.nodes) {
+        const p = state.processes[node.name];
+        if (p && nodeIsUp(node.name, this.paths.nodeDir(node.name), p)) signalNode(p.init, 'SIGSTOP');
+      }
       for (const node of state.nodes) {
         const p = state.processes[node.name];
         if (p) await killNode(node.name, this.paths.nodeDir(node.name), p);

@@ -83,7 +83,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     server: client,
     host: config.host,
     roles: reportedRoles(config),
-    onSnapshot: async (snapshot, { full }) => node.apply(snapshot, { full }),
+    onSnapshot: (snapshot, { resync }) => node.apply(snapshot, { resync }),
     resyncIntervalMs: config.resync_interval * 1000,
     log,
   });

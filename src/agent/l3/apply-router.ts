@@ -177,15 +177,17 @@ async function applyDevices(ip: IpRoute2, namespace: string, actions: readonly D
  * starts. A replica coming back finds the others' neighbour entries for it
  * failed (it was unreachable), and unicast adverts to it are dropped until
  * they resolve again, up to a second: long enough for its keepalived to
- * hear nothing, become master and take over from the real one. The ping's
- * ARP request refreshes those entries. Returns when one peer answered, or
- * after a second (the first replica of a router has no one to hear). A
- * shorter wait was tried: on a busy node the ping had not even started when
- * keepalived did, and both replicas became master.
+ * hear nothing, become master and take over from the real one. The ARP
+ * request that the ping sends first refreshes those entries; the kernel
+ * sends it before ping's send returns, so waiting for ping to end (one
+ * answer, or 0.2 s without one) is enough, and not waiting was not: on a
+ * busy node the ping had not even started when keepalived did, and both
+ * replicas became master. The first replicas of a new router have no one to
+ * hear; a whole second for each kept hundreds of new routers waiting.
  */
 async function reachPeers(exec: Exec, namespace: string, haDevice: string, peers: readonly string[]): Promise<void> {
   if (peers.length === 0) return;
-  const ping = (peer: string) => exec(['ip', 'netns', 'exec', namespace, 'ping', '-c', '1', '-W', '1', '-I', haDevice, peer], { timeoutMs: 3_000 });
+  const ping = (peer: string) => exec(['ip', 'netns', 'exec', namespace, 'ping', '-c', '1', '-W', '0.2', '-I', haDevice, peer], { timeoutMs: 3_000 });
   await Promise.any(peers.map(ping)).catch(() => undefined);
 }
 

@@ -3,19 +3,25 @@
 // earlier agent left (namespaces, keepalived, files). A router pass observes,
 // plans (plan-router.ts) and applies; keepalived is reloaded at most once per
 // `reloadIntervalMs` per router, since SIGHUP bursts cause split brains.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HaStatesRequest, HostSnapshot, SnapshotRouter } from '../../agent-api/protocol.js';
+import { readText, writeAtomically } from '../../linux/files.js';
 import { namespaceExists } from '../../linux/iproute2.js';
 import type { Logger } from '../../log.js';
+import { tapName } from '../l2/plan-l2.js';
 import { findLeftovers } from '../leftovers.js';
 import { findById, type Role, type SyncResult } from '../role.js';
-import { applyRouter, observeRouter, removeRouter, type RouterHost } from './apply-router.js';
+import { applyRouter, keepalivedSpec, observeRouter, removeRouter, type RouterHost } from './apply-router.js';
 import { HaStateReporter } from './ha-state-reporter.js';
 import { planRouter } from './plan-router.js';
 import { desiredRouter, ROUTER_NS_PREFIX, routerNamespace, routerPaths } from './router-model.js';
 
 const LEFTOVERS = 'leftovers';
+
+const syncedDigest = (digest: string) => createHash('sha1').update(digest).digest('hex');
 
 export interface L3RoleOptions {
   readonly host: RouterHost;
@@ -62,11 +68,35 @@ export class L3Role implements Role {
     return JSON.stringify([hostedRouter(snapshot, key) ?? null, snapshot.vrrp]);
   }
 
+  /**
+   * The resync's look at a router, without a process: its namespace is
+   * there, its last complete pass applied this very part of the snapshot
+   * (the digest it left in its directory, so this holds across agent
+   * restarts), and for an HA router keepalived runs with its tap plugged.
+   * A full pass runs three processes in the router's namespace; for
+   * hundreds of routers at every start and every minute, that kept each
+   * agent busy most of the time and the machine saturated.
+   */
+  async intact(key: string, snapshot: HostSnapshot): Promise<boolean> {
+    const router = hostedRouter(snapshot, key);
+    if (key === LEFTOVERS || !router) return false;
+    if (this.#waitingForHaPath.has(key) || !namespaceExists(routerNamespace(key))) return false;
+    const paths = routerPaths(this.#o.statePath, key);
+    if ((await readText(paths.synced)) !== syncedDigest(this.digest(key, snapshot))) return false;
+    if (!router.ha) return true;
+    const haTap = router.ha_port ? tapName(router.ha_port.id) : undefined;
+    if (haTap === undefined || !tapPlugged(haTap) || !(await this.#o.host.daemons.isRunning(keepalivedSpec(key, routerNamespace(key), paths)))) return false;
+    // As a pass would: a restarted agent reads the transitions of routers it does not run.
+    this.#states.watch(key, paths);
+    return true;
+  }
+
   async sync(key: string, snapshot: HostSnapshot): Promise<SyncResult | void> {
     if (key === LEFTOVERS) return this.#removeLeftovers(snapshot);
     const router = hostedRouter(snapshot, key);
     const namespace = routerNamespace(key);
     const paths = routerPaths(this.#o.statePath, key);
+    await rm(paths.synced, { force: true });
     if (!router) {
       this.#waitingForHaPath.delete(key);
       this.#states.unwatch(key);
@@ -108,6 +138,10 @@ export class L3Role implements Role {
         this.#waitingForHaPath.set(key, haTap);
         recheckInMs = Math.min(recheckInMs ?? HA_PATH_RECHECK_MS, HA_PATH_RECHECK_MS);
       }
+    }
+    if (recheckInMs === undefined) {
+      await mkdir(paths.dir, { recursive: true });
+      await writeAtomically(paths.synced, syncedDigest(this.digest(key, snapshot)));
     }
     return { recheckInMs };
   }

@@ -28,6 +28,8 @@ export function routerPaths(statePath: string, routerId: string) {
     /** keepalived's notify_fifo: its transitions, in order, for the agent to read. */
     fifo: join(dir, 'notify.fifo'),
     nat: join(dir, 'nat.nft'),
+    /** The digest of the snapshot part the last complete pass applied (L3Role.intact). */
+    synced: join(dir, 'synced'),
   };
 }
 export type RouterPaths = ReturnType<typeof routerPaths>;

@@ -2,14 +2,17 @@
 // heartbeats at the pace the server asks for; a watch stream, reopened with
 // capped exponential backoff whenever it ends; a snapshot fetch whenever the
 // watch says "changed", handed to the reconciler when its revision differs
-// from the last one applied. A full resync hands it over even when the
-// revision is the same, so drift on the host is repaired: at start, after
-// every reconnect of the watch, and periodically. Level-triggered: a missed
-// event is repaired by the next resync.
+// from the last one applied. A resync hands it over even when the revision
+// is the same, so drift on the host is repaired: a full one at start and
+// after every reconnect of the watch, a check periodically (a missed event
+// is repaired by the next resync).
 import type { HostSnapshot, ReportRequest, ReportResponse, WatchEvent } from '../../agent-api/protocol.js';
 import type { WatchHandle } from '../../client/agent-client.js';
 import type { Logger } from '../../log.js';
 import { type Backoff, createBackoff } from './backoff.js';
+
+/** 'full': at start and after a reconnect, reported when done; 'check': periodic. Both run the items whose Role.intact fails. */
+export type Resync = 'full' | 'check';
 
 /** The calls the runtime makes (AgentClient; a fake in unit tests). */
 export interface AgentServer {
@@ -40,9 +43,11 @@ export interface AgentRuntimeOptions {
   readonly server: AgentServer;
   readonly host: string;
   readonly roles: ReportRequest['roles'];
-  /** Applies a snapshot whose revision is new, or any on a full resync; never called twice at once. */
-  /** `full`: a full resync, every item is to be looked at again (not only those the change touched). */
-  readonly onSnapshot: (snapshot: HostSnapshot, options: { full: boolean }) => Promise<void>;
+  /**
+   * Applies a snapshot whose revision is new, or any on a resync; never
+   * called twice at once, with `resync` when handed over for a resync.
+   */
+  readonly onSnapshot: (snapshot: HostSnapshot, options: { resync: Resync | undefined }) => Promise<void>;
   readonly log: Logger;
   readonly delay?: Delay;
   readonly resyncIntervalMs?: number;
@@ -61,8 +66,8 @@ export class AgentRuntime {
   #applied: string | undefined;
   #syncing: Promise<void> | undefined;
   #syncAgain = false;
-  /** The next fetched snapshot goes to the reconciler whatever its revision. */
-  #fullResync = true;
+  /** The next fetched snapshot goes to the reconciler whatever its revision, as this resync. */
+  #resync: Resync | undefined = 'full';
   /** When the last snapshot fetch started and how long it took. */
   #lastFetch = { at: 0, ms: 0 };
 
@@ -116,7 +121,7 @@ export class AgentRuntime {
           if (event.type === 'changed') this.requestSync();
         });
         // The stream opens with "changed"; after a reconnect, make it a full resync.
-        this.#fullResync = true;
+        this.#resync = 'full';
         this.#watchBackoff.reset();
         await this.#watch.ended;
         if (this.#stopping) return;
@@ -134,13 +139,13 @@ export class AgentRuntime {
     const every = this.#o.resyncIntervalMs ?? 60_000;
     while (!this.#stopping) {
       await this.#delay(every, this.#stop.signal);
-      if (!this.#stopping) this.requestSync({ full: true });
+      if (!this.#stopping) this.requestSync({ resync: 'check' });
     }
   }
 
   /** Fetches the snapshot now, or once more after the fetch under way (requests coalesce). */
-  requestSync(options: { full?: boolean } = {}): void {
-    if (options.full) this.#fullResync = true;
+  requestSync(options: { resync?: Resync } = {}): void {
+    if (options.resync && this.#resync !== 'full') this.#resync = options.resync;
     if (this.#syncing) {
       this.#syncAgain = true;
       return;
@@ -164,16 +169,16 @@ export class AgentRuntime {
     if (spacing > 0) await this.#delay(spacing, this.#stop.signal);
     while (!this.#stopping) {
       try {
-        const full = this.#fullResync;
-        this.#fullResync = false;
+        const resync = this.#resync;
+        this.#resync = undefined;
         const started = Date.now();
         const snapshot = await this.#o.server.snapshot(this.#o.host).catch((err: unknown) => {
-          if (full) this.#fullResync = true;
+          if (resync && this.#resync !== 'full') this.#resync = resync;
           throw err;
         });
         this.#lastFetch = { at: started, ms: Date.now() - started };
-        if (full || snapshot.revision !== this.#applied) {
-          await this.#o.onSnapshot(snapshot, { full });
+        if (resync || snapshot.revision !== this.#applied) {
+          await this.#o.onSnapshot(snapshot, { resync });
           this.#applied = snapshot.revision;
         }
         this.#syncBackoff.reset();
