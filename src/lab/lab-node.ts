@@ -95,9 +95,16 @@ function processesOfNode(init: number): number[] {
   return pids;
 }
 
-/** Sends a signal to every process of the node (SIGSTOP: it sends nothing more, as if the power went). */
-export function signalNode(init: number, signal: 'SIGSTOP' | 'SIGKILL'): void {
-  for (const pid of processesOfNode(init)) {
+/**
+ * Sends a signal to every process of the node (SIGSTOP: it sends nothing
+ * more, as if the power went). SIGKILL also goes to the agent's launcher:
+ * that nsenter, outside the node, stops itself when the agent stops and then
+ * never reaps it, and the node's PID 1 cannot finish dying until it does.
+ */
+export function signalNode(nodeDir: string, p: NodeProcesses, signal: 'SIGSTOP' | 'SIGKILL'): void {
+  const pids = processesOfNode(p.init);
+  if (signal === 'SIGKILL' && isRunning(p.agentLauncher, agentMarker(nodeDir))) pids.push(p.agentLauncher);
+  for (const pid of pids) {
     try {
       process.kill(pid, signal);
     } catch {

@@ -209,11 +209,12 @@ export class Lab {
   async down(progress: Progress): Promise<void> {
     const state = this.state();
     if (state) {
-      // Every node stops first: killed one after another, the rest would take
-      // over the dead one's routers, hundreds of keepalived at once.
+      // Every process of every node dies first: nodes killed one after
+      // another would see the others go, and take over their routers,
+      // hundreds of keepalived at once.
       for (const node of state.nodes) {
         const p = state.processes[node.name];
-        if (p && nodeIsUp(node.name, this.paths.nodeDir(node.name), p)) signalNode(p.init, 'SIGSTOP');
+        if (p && nodeIsUp(node.name, this.paths.nodeDir(node.name), p)) signalNode(this.paths.nodeDir(node.name), p, 'SIGKILL');
       }
       for (const node of state.nodes) {
         const p = state.processes[node.name];
@@ -297,10 +298,10 @@ export class Lab {
     const p = state.processes[name];
     if (!p || !nodeIsUp(name, this.paths.nodeDir(name), p)) throw new LabError(`node ${name} is already down`);
     await cutCables(this.name, node);
-    signalNode(p.init, 'SIGSTOP');
+    signalNode(this.paths.nodeDir(name), p, 'SIGSTOP');
     await sleep(TEARDOWN_AFTER_MS);
     // Each process, not only PID 1: a stopped namespace took seconds to die from its PID 1 alone.
-    signalNode(p.init, 'SIGKILL');
+    signalNode(this.paths.nodeDir(name), p, 'SIGKILL');
     await killNode(name, this.paths.nodeDir(name), p);
   }
 
