@@ -176,7 +176,10 @@ export class AgentRuntime {
           if (resync && this.#resync !== 'full') this.#resync = resync;
           throw err;
         });
-        this.#lastFetch = { at: started, ms: Date.now() - started };
+        // The first fetch after a (re)connect may meet a server that has just
+        // started and is slow once: that says nothing about its load, and
+        // spacing by it delayed the next change by seconds.
+        if (resync !== 'full') this.#lastFetch = { at: started, ms: Date.now() - started };
         if (resync || snapshot.revision !== this.#applied) {
           await this.#o.onSnapshot(snapshot, { resync });
           this.#applied = snapshot.revision;
