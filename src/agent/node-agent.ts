@@ -42,7 +42,7 @@ export class NodeAgent {
     this.#snapshot = snapshot;
     const started = performance.now();
     const keys = new Set<string>();
-    const toCheck: [Role, string][] = [];
+    const toCheck: { role: Role; key: string; digest: string | undefined }[] = [];
     for (const role of this.#roles.values()) {
       for (const key of role.keys(snapshot)) {
         const fullKey = `${role.name}/${key}`;
@@ -50,7 +50,7 @@ export class NodeAgent {
         const synced = this.#synced.get(fullKey);
         const digest = role.digest?.(key, snapshot);
         if (synced !== undefined && synced !== digest) this.#queue.add(fullKey);
-        else if (options.resync) toCheck.push([role, key]);
+        else if (options.resync) toCheck.push({ role, key, digest });
         else if (synced === undefined) this.#queue.add(fullKey);
       }
     }
@@ -61,11 +61,10 @@ export class NodeAgent {
     }
     this.#keys = keys;
     if (!options.resync) return;
-    const intact = await Promise.all(toCheck.map(([role, key]) => role.intact?.(key, snapshot) ?? false));
+    const intact = await Promise.all(toCheck.map(({ role, key }) => role.intact?.(key, snapshot) ?? false));
     let queued = 0;
-    toCheck.forEach(([role, key], i) => {
+    toCheck.forEach(({ role, key, digest }, i) => {
       const fullKey = `${role.name}/${key}`;
-      const digest = role.digest?.(key, snapshot);
       if (intact[i] && digest !== undefined) {
         this.#synced.set(fullKey, digest);
       } else {

@@ -111,7 +111,7 @@ function vethArgs(spec: VethSpec): string[] {
 
 /** The arguments of link, address and fdb commands the agent runs one by one or in a batch. */
 export const commands = {
-  addVeth: (spec: VethSpec) => vethArgs(spec),
+  addVeth: vethArgs,
   setUp: (ifname: string) => ['link', 'set', 'dev', ifname, 'up'],
   addrGenMode: (ifname: string, mode: AddrGenMode) => ['link', 'set', 'dev', ifname, 'addrgenmode', mode],
   address: (op: 'add' | 'del', cidr: string, ifname: string) => ['address', op, cidr, 'dev', ifname],
@@ -266,22 +266,14 @@ export class IpRoute2 {
 
   /** A veth pair: `name` in `namespace`, `peer` in `peerNamespace` (both optional: the current one); left alone if `name` exists. */
   async ensureVeth(spec: VethSpec): Promise<void> {
-    try {
-      await this.#ip(spec.namespace, vethArgs(spec));
-    } catch (err) {
-      if (!(err instanceof ExecError && /File exists/.test(err.stderr))) throw err;
-    }
+    await this.#addLink(spec.namespace, vethArgs(spec));
   }
 
   /** A veth pair made anew, in one command: an existing `name` (left from an earlier pair) is replaced. */
   async replaceVeth(spec: VethSpec): Promise<void> {
-    try {
-      await this.#ip(spec.namespace, vethArgs(spec));
-    } catch (err) {
-      if (!(err instanceof ExecError && /File exists/.test(err.stderr))) throw err;
-      await this.removeLink(spec.namespace, spec.name);
-      await this.#ip(spec.namespace, vethArgs(spec));
-    }
+    if (await this.#addLink(spec.namespace, vethArgs(spec))) return;
+    await this.removeLink(spec.namespace, spec.name);
+    await this.#ip(spec.namespace, vethArgs(spec));
   }
 
   /** A bridge, up; made and brought up in one command when it is new. */

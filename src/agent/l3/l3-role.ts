@@ -78,14 +78,15 @@ export class L3Role implements Role {
    * agent busy most of the time and the machine saturated.
    */
   async intact(key: string, snapshot: HostSnapshot): Promise<boolean> {
+    if (key === LEFTOVERS) return false;
     const router = hostedRouter(snapshot, key);
-    if (key === LEFTOVERS || !router) return false;
-    if (this.#waitingForHaPath.has(key) || !namespaceExists(routerNamespace(key))) return false;
+    const namespace = routerNamespace(key);
+    if (!router || this.#waitingForHaPath.has(key) || !namespaceExists(namespace)) return false;
     const paths = routerPaths(this.#o.statePath, key);
     if ((await readText(paths.synced)) !== syncedDigest(this.digest(key, snapshot))) return false;
     if (!router.ha) return true;
     const haTap = router.ha_port ? tapName(router.ha_port.id) : undefined;
-    if (haTap === undefined || !tapPlugged(haTap) || !(await this.#o.host.daemons.isRunning(keepalivedSpec(key, routerNamespace(key), paths)))) return false;
+    if (haTap === undefined || !tapPlugged(haTap) || !(await this.#o.host.daemons.isRunning(keepalivedSpec(key, namespace, paths)))) return false;
     // As a pass would: a restarted agent reads the transitions of routers it does not run.
     this.#states.watch(key, paths);
     return true;

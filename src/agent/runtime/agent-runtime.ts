@@ -145,7 +145,7 @@ export class AgentRuntime {
 
   /** Fetches the snapshot now, or once more after the fetch under way (requests coalesce). */
   requestSync(options: { resync?: Resync } = {}): void {
-    if (options.resync && this.#resync !== 'full') this.#resync = options.resync;
+    this.#wantResync(options.resync);
     if (this.#syncing) {
       this.#syncAgain = true;
       return;
@@ -157,6 +157,11 @@ export class AgentRuntime {
         this.requestSync();
       }
     });
+  }
+
+  /** The next handover is (at least) this resync: a full one is never made a check. */
+  #wantResync(resync: Resync | undefined): void {
+    if (resync && this.#resync !== 'full') this.#resync = resync;
   }
 
   async #sync(): Promise<void> {
@@ -173,7 +178,7 @@ export class AgentRuntime {
         this.#resync = undefined;
         const started = Date.now();
         const snapshot = await this.#o.server.snapshot(this.#o.host).catch((err: unknown) => {
-          if (resync && this.#resync !== 'full') this.#resync = resync;
+          this.#wantResync(resync);
           throw err;
         });
         // The first fetch after a (re)connect may meet a server that has just
