@@ -215,13 +215,14 @@ export class IpRoute2 {
     return list.map((n) => n.name).sort();
   }
 
-  async ensureNamespace(name: string): Promise<void> {
+  /** `loopbackUp: false` when the caller brings lo up itself, in a batch with other devices. */
+  async ensureNamespace(name: string, { loopbackUp = true }: { loopbackUp?: boolean } = {}): Promise<void> {
     try {
       await this.#ip(undefined, ['netns', 'add', name]);
     } catch (err) {
       if (!(err instanceof ExecError && /File exists/.test(err.stderr))) throw err;
     }
-    await this.setUp(name, 'lo');
+    if (loopbackUp) await this.setUp(name, 'lo');
   }
 
   async removeNamespace(name: string): Promise<void> {

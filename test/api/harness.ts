@@ -25,6 +25,8 @@ export interface TestApi {
   readonly clock: { now: number; advance(seconds: number): void };
   /** One round of the server's periodic repairs. */
   heal(): Promise<void>;
+  /** LISTEN on a channel of the database (the change feed's, for one). */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   /** A call of the agent protocol, with the agent token. */
   agent(method: string, path: string, body?: unknown): Promise<ApiResponse>;
   readonly backend: 'pglite' | 'postgresql';
@@ -106,6 +108,7 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     backend: database.kind,
     clock,
     heal: () => healer.runOnce(),
+    listen: (channel, onNotify) => database.listen(channel, onNotify),
     agent: (method, path, body) => call(method, `/agent/v1${path}`, body, { authorization: `Bearer ${AGENT_TOKEN}` }),
     request,
     get: (path) => request('GET', path),

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { makeNetworkWithSubnet, reportAgents, startTestApi, type TestApi } from './harness.js';
+import { CHANGES_CHANNEL } from '../../src/service/change-feed.js';
 
 const NODES = ['net-0', 'net-1', 'net-2'];
 let api: TestApi;
@@ -82,6 +83,30 @@ describe('seed 000: HA DHCP and an HA router on three network nodes', () => {
     assert.equal((await api.get(`/v2.0/ports/${iface.port_id}`)).body.port.status, 'ACTIVE');
     await api.agent('POST', '/hosts/net-0/port-status', { ports: { [iface.port_id]: 'DOWN' } });
     assert.equal((await api.get(`/v2.0/ports/${iface.port_id}`)).body.port.status, 'ACTIVE', 'a standby replica does not decide the status');
+  });
+
+  it('moves the router ports to a new active without waking the agents; a VM port moving still wakes them', async () => {
+    await reportAgents(api, NODES);
+    const { networkId, subnetId } = await makeNetworkWithSubnet(api);
+    const router = await createRouter();
+    const iface = (await api.put(`/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnetId })).body;
+    const vm = (await api.post('/v2.0/ports', { port: { network_id: networkId } })).body.port;
+    let heard = 0;
+    const stop = await api.listen(CHANGES_CHANNEL, () => heard++);
+    const heardOnce = async () => {
+      for (let i = 0; i < 100 && heard === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100)); // any second notification arrives meanwhile
+      return heard;
+    };
+    try {
+      await api.agent('POST', '/hosts/net-2/ha-states', { states: { [router.id]: 'master' } });
+      assert.equal((await api.get(`/v2.0/ports/${iface.port_id}`)).body.port['binding:host_id'], 'net-2');
+      // No snapshot holds a router port's binding host: the next notification is the VM port's.
+      assert.equal((await api.put(`/v2.0/ports/${vm.id}`, { port: { 'binding:host_id': 'compute-0' } })).status, 200);
+      assert.equal(await heardOnce(), 1);
+    } finally {
+      await stop();
+    }
   });
 });
 

@@ -55,7 +55,6 @@ export async function applyDhcp(host: DhcpHost, networkId: string, namespace: st
     switch (action.kind) {
       case 'create-namespace':
         await ip.ensureNamespace(namespace);
-        await ip.setUp(namespace, 'lo');
         break;
       case 'remove-device':
         await ip.removeLink(namespace, action.device);

@@ -1,7 +1,8 @@
 // The L3 role's executor: observes one router's namespace, files and
 // keepalived, and carries out the planner's actions. Every action is
 // idempotent, so a failure part-way is repaired by the next pass.
-import { mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { DaemonSpec, DaemonSupervisor } from '../../linux/daemon.js';
 import { readText, writeAtomically } from '../../linux/files.js';
 import { createPortDevice } from '../port-device.js';
@@ -9,8 +10,8 @@ import { type Exec, ExecError } from '../../linux/exec.js';
 import { commands, type IpRoute2, namespaceExists } from '../../linux/iproute2.js';
 import type { Sysctl } from '../../linux/sysctl.js';
 import { NAT_TABLE } from './nat.js';
-import type { ObservedRouter, RouterAction } from './plan-router.js';
-import { ROUTER_SYSCTLS, type RouterPaths } from './router-model.js';
+import { appliedState, type ObservedRouter, type RouterAction } from './plan-router.js';
+import { type DesiredRouter, ROUTER_SYSCTLS, type RouterPaths } from './router-model.js';
 
 export interface RouterHost {
   readonly ip: IpRoute2;
@@ -52,8 +53,9 @@ export async function observeRouter(host: RouterHost, routerId: string, namespac
     haTap ? host.ip.masterOf(undefined, haTap) : Promise.resolve(undefined),
   ]);
   const haPathUp = tapMaster !== undefined;
+  const keepalivedRanBefore = existsSync(paths.started);
   if (!namespaceExists(namespace)) {
-    return { namespace: false, sysctls: false, devices: [], keepalivedConf, keepalivedRunning, haPathUp, natFile, natRules: undefined, routes: [] };
+    return { namespace: false, sysctls: false, devices: [], keepalivedConf, keepalivedRunning, haPathUp, keepalivedRanBefore, natFile, natRules: undefined, routes: [] };
   }
   const [forwarding, interfaces, rules, routes] = await Promise.all([
     host.sysctl.get(namespace, 'net.ipv4.ip_forward'),
@@ -76,10 +78,21 @@ export async function observeRouter(host: RouterHost, routerId: string, namespac
     keepalivedConf,
     keepalivedRunning,
     haPathUp,
+    keepalivedRanBefore,
     natFile,
     natRules: rules,
     routes: routes.filter((r) => r.gateway).map((r) => ({ destination: r.dst, via: r.gateway! })),
   };
+}
+
+/**
+ * The router after a pass that applied everything but keepalived's start
+ * (its HA path was down): only keepalived and the tap are read, without a
+ * process; the rest is as that pass left it (plan-router.ts, appliedState).
+ */
+export async function observeAfterPass(host: RouterHost, desired: DesiredRouter, paths: RouterPaths, haTap: string): Promise<ObservedRouter> {
+  const [keepalivedRunning, tapMaster] = await Promise.all([host.daemons.isRunning(keepalivedSpec(desired.id, desired.namespace, paths)), host.ip.masterOf(undefined, haTap)]);
+  return appliedState(desired, { keepalivedRunning, haPathUp: tapMaster !== undefined, keepalivedRanBefore: existsSync(paths.started) });
 }
 
 type DeviceAction = Extract<RouterAction, { kind: 'remove-device' | 'create-device' | 'set-up' | 'add-address' | 'remove-address' }>;
@@ -97,7 +110,7 @@ export async function applyRouter(host: RouterHost, routerId: string, namespace:
     }
     switch (action.kind) {
       case 'create-namespace':
-        await ip.ensureNamespace(namespace);
+        await ip.ensureNamespace(namespace, { loopbackUp: false }); // the planner's set-up of lo does it
         break;
       case 'set-sysctls':
         await host.sysctl.set(namespace, ROUTER_SYSCTLS);
@@ -115,6 +128,7 @@ export async function applyRouter(host: RouterHost, routerId: string, namespace:
           await reachPeers(host.exec, namespace, action.haDevice, action.peers);
         }
         await host.daemons.ensure(spec);
+        await writeFile(paths.started, '');
         break;
       }
       case 'reload-keepalived':

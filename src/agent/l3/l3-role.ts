@@ -14,7 +14,7 @@ import type { Logger } from '../../log.js';
 import { tapName } from '../l2/plan-l2.js';
 import { findLeftovers } from '../leftovers.js';
 import { findById, type Role, type SyncResult } from '../role.js';
-import { applyRouter, keepalivedSpec, observeRouter, removeRouter, type RouterHost } from './apply-router.js';
+import { applyRouter, keepalivedSpec, observeAfterPass, observeRouter, removeRouter, type RouterHost } from './apply-router.js';
 import { HaStateReporter } from './ha-state-reporter.js';
 import { planRouter } from './plan-router.js';
 import { desiredRouter, ROUTER_NS_PREFIX, routerNamespace, routerPaths } from './router-model.js';
@@ -51,8 +51,11 @@ export class L3Role implements Role {
   readonly #o: L3RoleOptions;
   readonly #states: HaStateReporter;
   readonly #lastReload = new Map<string, number>();
-  /** Routers whose keepalived waits for the HA port's tap to be plugged, by that tap. */
-  readonly #waitingForHaPath = new Map<string, string>();
+  /**
+   * Routers whose keepalived waits for the HA port's tap to be plugged: the
+   * tap, and the digest of the snapshot part that pass applied otherwise.
+   */
+  readonly #waitingForHaPath = new Map<string, { tap: string; digest: string }>();
 
   constructor(options: L3RoleOptions) {
     this.#o = options;
@@ -110,7 +113,14 @@ export class L3Role implements Role {
     }
     const desired = desiredRouter(router, snapshot.vrrp, paths.fifo);
     const haTap = desired.keepalivedConf === undefined ? undefined : desired.devices[0]!.tap;
-    const observed = await observeRouter(this.#o.host, key, namespace, paths, haTap);
+    const digest = this.digest(key, snapshot);
+    const waited = this.#waitingForHaPath.get(key);
+    this.#waitingForHaPath.delete(key); // trusted once: a pass that fails looks again next time
+    // The pass after one that waited only for the HA path, for the same snapshot part, starts keepalived without looking again.
+    const observed =
+      haTap && waited?.tap === haTap && waited.digest === digest && namespaceExists(namespace)
+        ? await observeAfterPass(this.#o.host, desired, paths, haTap)
+        : await observeRouter(this.#o.host, key, namespace, paths, haTap);
     let actions = planRouter(desired, observed);
     let recheckInMs: number | undefined;
     if (actions.some((a) => a.kind === 'reload-keepalived')) {
@@ -126,23 +136,22 @@ export class L3Role implements Role {
     if (actions.length > 0) this.#o.log.info({ router_id: key, actions: actions.map((a) => a.kind) }, 'applying router changes');
     if (!observed.keepalivedRunning && actions.some((a) => a.kind === 'ensure-keepalived')) this.#states.forget(key, paths);
     await applyRouter(this.#o.host, key, namespace, paths, actions);
-    this.#waitingForHaPath.delete(key);
     if (desired.keepalivedConf !== undefined) {
       const running = observed.keepalivedRunning || actions.some((a) => a.kind === 'ensure-keepalived');
       if (running) {
         this.#states.watch(key, paths);
-      } else if (haTap && tapPlugged(haTap)) {
-        recheckInMs = 0; // plugged while this pass ran: its link event came too early for us
       } else if (haTap) {
         // keepalived waits for the HA path (plan-router.ts): linksChanged()
-        // looks again once L2 has plugged the tap; the recheck is the fallback.
-        this.#waitingForHaPath.set(key, haTap);
-        recheckInMs = Math.min(recheckInMs ?? HA_PATH_RECHECK_MS, HA_PATH_RECHECK_MS);
+        // looks again once L2 has plugged the tap, at once if it was plugged
+        // while this pass ran (its link event came too early for us); the
+        // recheck is the fallback.
+        this.#waitingForHaPath.set(key, { tap: haTap, digest });
+        recheckInMs = tapPlugged(haTap) ? 0 : Math.min(recheckInMs ?? HA_PATH_RECHECK_MS, HA_PATH_RECHECK_MS);
       }
     }
     if (recheckInMs === undefined) {
       await mkdir(paths.dir, { recursive: true });
-      await writeAtomically(paths.synced, syncedDigest(this.digest(key, snapshot)));
+      await writeAtomically(paths.synced, syncedDigest(digest));
     }
     return { recheckInMs };
   }
@@ -153,10 +162,8 @@ export class L3Role implements Role {
    * burst of events costs no process.
    */
   linksChanged(): void {
-    for (const [id, tap] of this.#waitingForHaPath) {
-      if (!tapPlugged(tap)) continue;
-      this.#waitingForHaPath.delete(id);
-      this.#o.poke?.(id);
+    for (const [id, { tap }] of this.#waitingForHaPath) {
+      if (tapPlugged(tap)) this.#o.poke?.(id);
     }
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SnapshotRouter, SnapshotVrrp } from '../../agent-api/protocol.js';
 import { renderNat } from './nat.js';
-import { type ObservedRouter, planRouter } from './plan-router.js';
+import { appliedState, type ObservedRouter, planRouter } from './plan-router.js';
 import { desiredRouter, replicaPriority } from './router-model.js';
 
 const vrrp: SnapshotVrrp = { version: 3, advert_int: 0.1, auth_type: 'PASS', auth_password: '', garp_master_repeat: 5, garp_master_refresh: 1, unicast: true };
@@ -22,7 +22,7 @@ const router: SnapshotRouter = {
   floating_ips: [{ id: 'f', floating_ip_address: '10.5.150.9', fixed_ip_address: '192.168.200.5' }],
 };
 
-const empty: ObservedRouter = { namespace: false, sysctls: false, devices: [], keepalivedConf: undefined, keepalivedRunning: false, haPathUp: false, natFile: undefined, natRules: undefined, routes: [] };
+const empty: ObservedRouter = { namespace: false, sysctls: false, devices: [], keepalivedConf: undefined, keepalivedRunning: false, haPathUp: false, keepalivedRanBefore: false, natFile: undefined, natRules: undefined, routes: [] };
 
 describe('desiredRouter', () => {
   it('gives the HA port its address and leaves the others to keepalived, at a priority ranked by HA address', () => {
@@ -61,11 +61,20 @@ describe('planRouter', () => {
 
   it('builds everything on an empty node, but starts keepalived only once the HA path is up', () => {
     const kinds = planRouter(desired, empty).map((a) => a.kind);
-    assert.deepEqual(kinds, ['create-namespace', 'set-sysctls', 'create-device', 'add-address', 'create-device', 'create-device', 'write-keepalived-conf', 'apply-nat']);
-    assert.deepEqual(
-      planRouter(desired, { ...empty, haPathUp: true }).find((a) => a.kind === 'ensure-keepalived'),
-      { kind: 'ensure-keepalived', haDevice: 'ha-aaaaaaaa-11', peers: ['169.254.192.1', '169.254.192.3'] },
-    );
+    assert.deepEqual(kinds, ['create-namespace', 'set-sysctls', 'set-up', 'create-device', 'add-address', 'create-device', 'create-device', 'write-keepalived-conf', 'apply-nat']);
+    assert.deepEqual(planRouter(desired, empty)[2], { kind: 'set-up', device: 'lo' });
+    // A first start has no peers that knew it; a replica back from the dead reminds them.
+    const start = (ranBefore: boolean) => planRouter(desired, { ...empty, haPathUp: true, keepalivedRanBefore: ranBefore }).find((a) => a.kind === 'ensure-keepalived');
+    assert.deepEqual(start(false), { kind: 'ensure-keepalived', haDevice: 'ha-aaaaaaaa-11', peers: [] });
+    assert.deepEqual(start(true), { kind: 'ensure-keepalived', haDevice: 'ha-aaaaaaaa-11', peers: ['169.254.192.1', '169.254.192.3'] });
+  });
+
+  it('after a pass that waited for the HA path, plans only keepalived\'s start from what that pass applied', () => {
+    const live = { keepalivedRunning: false, keepalivedRanBefore: false };
+    assert.deepEqual(planRouter(desired, appliedState(desired, { ...live, haPathUp: false })), []);
+    assert.deepEqual(planRouter(desired, appliedState(desired, { ...live, haPathUp: true })).map((a) => a.kind), ['ensure-keepalived']);
+    const legacy = desiredRouter({ ...router, ha: false, vrid: null, ha_vip: null, ha_port: null, ha_peers: [] }, vrrp, 'x');
+    assert.deepEqual(planRouter(legacy, appliedState(legacy, { ...live, haPathUp: false })), []);
   });
 
   it('plans nothing on a node that matches (an agent restart): keepalived adopted, its addresses left alone', () => {
@@ -76,6 +85,7 @@ describe('planRouter', () => {
       keepalivedConf: desired.keepalivedConf,
       keepalivedRunning: true,
       haPathUp: true,
+      keepalivedRanBefore: true,
       natFile: desired.nat.text,
       natRules: desired.nat.rules,
       routes: [{ destination: 'default', via: '10.5.0.1' }],

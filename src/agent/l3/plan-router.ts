@@ -22,6 +22,8 @@ export interface ObservedRouter {
   readonly keepalivedRunning: boolean;
   /** The HA port's tap is in its bridge: the HA network reaches the other replicas. */
   readonly haPathUp: boolean;
+  /** keepalived ran here before (a node back from the dead), so its peers may hold failed neighbour entries for it. */
+  readonly keepalivedRanBefore: boolean;
   /** The ruleset file last applied, and the rules the table holds now (undefined: no table). */
   readonly natFile: string | undefined;
   readonly natRules: number | undefined;
@@ -53,6 +55,8 @@ export function planRouter(desired: DesiredRouter, observed: ObservedRouter): Ro
   const actions: RouterAction[] = [];
   if (!observed.namespace) actions.push({ kind: 'create-namespace' });
   if (!observed.namespace || !observed.sysctls) actions.push({ kind: 'set-sysctls' });
+  // A new namespace's loopback comes up in the same batch as its devices: one process fewer per router.
+  if (!observed.namespace) actions.push({ kind: 'set-up', device: 'lo' });
 
   const have = new Map(observed.devices.map((d) => [d.ifname, d]));
   const wanted = new Set(desired.devices.map((d) => d.device));
@@ -83,7 +87,9 @@ export function planRouter(desired: DesiredRouter, observed: ObservedRouter): Ro
     // master, which then takes over from the real one. Start it only once the
     // L2 role has plugged the HA port (the caller checks again shortly).
     if (!observed.keepalivedRunning) {
-      if (observed.haPathUp) actions.push({ kind: 'ensure-keepalived', haDevice: desired.devices[0]!.device, peers: desired.haPeers });
+      // Only a replica that ran before has peers to remind of it (apply-router.ts, reachPeers).
+      const peers = observed.keepalivedRanBefore ? desired.haPeers : [];
+      if (observed.haPathUp) actions.push({ kind: 'ensure-keepalived', haDevice: desired.devices[0]!.device, peers });
     } else if (changed) {
       actions.push({ kind: 'reload-keepalived' });
     }
@@ -101,4 +107,23 @@ export function planRouter(desired: DesiredRouter, observed: ObservedRouter): Ro
     for (const r of observed.routes) if (!wantedRoutes.has(key(r))) actions.push({ kind: 'remove-route', ...r });
   }
   return actions;
+}
+
+/**
+ * What a pass that applied every action leaves behind, keepalived aside.
+ * The pass after one that waited only for the HA path plans from this
+ * instead of looking again (three processes in the namespace), reading
+ * just keepalived and the tap, which is all that pass changes.
+ */
+export function appliedState(desired: DesiredRouter, live: Pick<ObservedRouter, 'keepalivedRunning' | 'haPathUp' | 'keepalivedRanBefore'>): ObservedRouter {
+  return {
+    namespace: true,
+    sysctls: true,
+    devices: desired.devices.map((d) => ({ ifname: d.device, mac: d.mac, mtu: d.mtu, up: true, cidrs: d.cidrs })),
+    keepalivedConf: desired.keepalivedConf,
+    natFile: desired.nat.text,
+    natRules: desired.nat.rules,
+    routes: desired.routes,
+    ...live,
+  };
 }

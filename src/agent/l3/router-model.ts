@@ -30,6 +30,8 @@ export function routerPaths(statePath: string, routerId: string) {
     nat: join(dir, 'nat.nft'),
     /** The digest of the snapshot part the last complete pass applied (L3Role.intact). */
     synced: join(dir, 'synced'),
+    /** Left at keepalived's first start here: a later start reminds its peers of it first (reachPeers). */
+    started: join(dir, 'keepalived.started'),
   };
 }
 export type RouterPaths = ReturnType<typeof routerPaths>;

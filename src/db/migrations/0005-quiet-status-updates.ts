@@ -13,7 +13,7 @@ const QUIET = [
   { table: 'l3_bindings', column: 'state' },
 ] as const;
 
-async function otherColumns(db: Kysely<any>, table: string, quiet: string): Promise<string[]> {
+export async function otherColumns(db: Kysely<any>, table: string, quiet: string): Promise<string[]> {
   const rows = await sql<{ column_name: string }>`SELECT column_name FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name = ${table} AND column_name <> ${quiet} ORDER BY ordinal_position`.execute(db);
   return rows.rows.map((r) => r.column_name);

@@ -5,6 +5,7 @@ import * as l3Agents from './0002-l3-agents.js';
 import * as oneNotification from './0003-one-notification-per-commit.js';
 import * as identity from './0004-identity.js';
 import * as quietStatus from './0005-quiet-status-updates.js';
+import * as quietRouterPorts from './0006-quiet-router-port-bindings.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-core': core,
@@ -12,4 +13,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-one-notification-per-commit': oneNotification,
   '0004-identity': identity,
   '0005-quiet-status-updates': quietStatus,
+  '0006-quiet-router-port-bindings': quietRouterPorts,
 };
