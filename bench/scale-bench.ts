@@ -258,9 +258,12 @@ async function massFailover(lab: TestLab, routers: readonly FleetRouter[], probe
   const survivors = NODES.filter((n) => n !== victim);
   const ping = startPing(lab, probe.gateway, 10);
   await sleep(2_000);
-  const killedAt = Date.now();
-  // The node goes dark at once; the call returns a while later (see Lab.nodeKill): measure meanwhile.
-  const kill = new Lab({ name: lab.name, dir: lab.dir }).nodeKill(victim);
+  // Outages count from the moment the node's cables are cut, not from the
+  // call: on a busy machine the lab's own `ip` command took up to a second
+  // to run, and that is not the routers' outage. The node goes dark first;
+  // the call returns a while later (see Lab.nodeKill): measure meanwhile.
+  let darkAt: number | undefined;
+  const kill = new Lab({ name: lab.name, dir: lab.dir }).nodeKill(victim, { onDark: () => (darkAt = Date.now()) });
   await waitUntil(`${mastered.length} routers to fail over`, 120_000, () => (notSingleMaster(lab.dir, survivors, mastered).length === 0 ? true : undefined), 100);
   // The new master shown active; the dead one is shown active too until its agent is declared dead.
   const newMasters = mastersByRouter(lab.dir, survivors);
@@ -273,6 +276,8 @@ async function massFailover(lab: TestLab, routers: readonly FleetRouter[], probe
     },
     100,
   );
+  await waitUntil('the node to go dark', 60_000, () => darkAt, 10);
+  const killedAt = darkAt!;
   const apiMs = Date.now() - killedAt;
   await kill;
   const outages: number[] = [];

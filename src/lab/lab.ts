@@ -292,12 +292,14 @@ export class Lab {
    * on a real cloud that teardown happens on the dead machine. So it waits
    * until the survivors have taken over.
    */
-  async nodeKill(name: string): Promise<void> {
+  /** `onDark` is called once the node's cables are cut: the moment a failover measurement starts from. */
+  async nodeKill(name: string, { onDark }: { onDark?: () => void } = {}): Promise<void> {
     const state = this.#require();
     const node = this.#node(state, name);
     const p = state.processes[name];
     if (!p || !nodeIsUp(name, this.paths.nodeDir(name), p)) throw new LabError(`node ${name} is already down`);
     await cutCables(this.name, node);
+    onDark?.();
     signalNode(this.paths.nodeDir(name), p, 'SIGSTOP');
     await sleep(TEARDOWN_AFTER_MS);
     // Each process, not only PID 1: a stopped namespace took seconds to die from its PID 1 alone.
