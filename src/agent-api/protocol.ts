@@ -93,6 +93,10 @@ export interface SnapshotL2Network {
 export interface SnapshotVrrp {
   readonly version: 2 | 3;
   readonly advert_int: number;
+  /** Missed adverts before a backup takes over (keepalived down_timer_adverts; 3 in the RFCs). */
+  readonly down_timer_adverts: number;
+  /** The first replica's priority; each next one 10 less. */
+  readonly priority: number;
   readonly auth_type: 'PASS' | 'AH';
   /** Empty: no authentication. */
   readonly auth_password: string;

@@ -12,7 +12,7 @@ const snapshot = (routers: string[]): HostSnapshot => ({
   dhcp_networks: [],
   l2_networks: [],
   bound_ports: [],
-  vrrp: { version: 3, advert_int: 0.1, auth_type: 'PASS', auth_password: '', garp_master_repeat: 5, garp_master_refresh: 1, unicast: true },
+  vrrp: { version: 3, advert_int: 0.1, auth_type: 'PASS', auth_password: '', garp_master_repeat: 5, garp_master_refresh: 1, unicast: true, down_timer_adverts: 3, priority: 50 },
   dhcp: { lease_duration: 86400, dns_domain: 'openstacklocal', renewal_time: 0, rebinding_time: 0 },
 });
 

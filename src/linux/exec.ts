@@ -1,7 +1,10 @@
 // Runs host commands: always an argv array (never a shell string), with a
 // time limit, and failures turned into an ExecError that carries the exit
-// status and stderr for the typed errors of the wrappers above it.
+// status and stderr for the typed errors of the wrappers above it. The agent
+// runs them on worker threads (exec-pool.ts), the CLI and tests from the
+// calling thread.
 import { execFile } from 'node:child_process';
+import type { ExecPool } from './exec-pool.js';
 
 export class ExecError extends Error {
   constructor(
@@ -21,7 +24,8 @@ export interface ExecResult {
 /** The one way host commands run, so tests and the executor can swap it. */
 export type Exec = (argv: readonly string[], options?: { timeoutMs?: number; input?: string }) => Promise<ExecResult>;
 
-export const exec: Exec = (argv, options = {}) =>
+/** Runs the command from this thread (a worker of the pool runs it so). */
+export const execHere: Exec = (argv, options = {}) =>
   new Promise((resolve, reject) => {
     const [file, ...args] = argv;
     if (!file) return reject(new Error('exec: empty argv'));
@@ -32,3 +36,12 @@ export const exec: Exec = (argv, options = {}) =>
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
+
+let pool: ExecPool | undefined;
+
+/** From now on host commands run on this pool (undefined: on the calling thread again). */
+export function useExecPool(next: ExecPool | undefined): void {
+  pool = next;
+}
+
+export const exec: Exec = (argv, options) => (pool ? pool.run(argv, options) : execHere(argv, options));

@@ -13,11 +13,15 @@ import { AgentRuntime } from '../agent/runtime/agent-runtime.js';
 import { AgentClient } from '../client/agent-client.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { DaemonSupervisor } from '../linux/daemon.js';
-import { exec } from '../linux/exec.js';
+import { exec, useExecPool } from '../linux/exec.js';
+import { ExecPool } from '../linux/exec-pool.js';
 import { IpRoute2 } from '../linux/iproute2.js';
 import { LinkMonitor } from '../linux/link-monitor.js';
 import { Sysctl } from '../linux/sysctl.js';
 import type { Logger } from '../log.js';
+
+/** Commands in flight at once: more than the cores, since each mostly waits for its child to be scheduled. */
+const EXEC_THREADS = 4;
 
 export interface RunningAgent {
   stop(): Promise<void>;
@@ -39,6 +43,9 @@ function reportedRoles(config: AgentConfig): ReportRequest['roles'] {
 
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   mkdirSync(config.state_path, { recursive: true });
+  // Commands run on worker threads, so a spawn never stalls the event loop (exec-pool.ts).
+  const execPool = new ExecPool(EXEC_THREADS);
+  useExecPool(execPool);
   const client = new AgentClient({ server: config.server, token: config.agent_token });
   const ip = new IpRoute2();
   const roles: Role[] = [];
@@ -97,6 +104,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       l3?.close();
       // Leaves keepalived and dnsmasq running: the next agent adopts them.
       await daemons.close();
+      useExecPool(undefined);
+      await execPool.close();
     },
   };
 }

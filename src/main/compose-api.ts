@@ -142,6 +142,8 @@ export async function composeApi(options: ComposeOptions): Promise<ComposedApi> 
         auth_password: config.ha_vrrp_auth_password,
         garp_master_repeat: config.ha_vrrp_garp_master_repeat,
         garp_master_refresh: config.ha_vrrp_garp_master_refresh,
+        down_timer_adverts: config.ha_vrrp_down_timer_adverts,
+        priority: config.ha_vrrp_priority,
         unicast: config.ha_vrrp_unicast,
       },
       dhcp: {

@@ -65,7 +65,7 @@ describe('renderKeepalivedConf', () => {
         floatingIps: ['10.5.150.7'],
         routes: [{ destination: '10.50.0.0/16', nexthop: '192.168.200.20' }],
       },
-      { ...neutronSettings, vrrpVersion: 3, advertInt: 0.1, garpMasterRefresh: 2, unicast: true, authPassword: 's3cret', notifyFifo: '/var/lib/hanet/ha_confs/r1/notify.fifo', globalDefs: true },
+      { ...neutronSettings, vrrpVersion: 3, advertInt: 0.1, downTimerAdverts: 2, garpMasterRefresh: 2, unicast: true, authPassword: 's3cret', notifyFifo: '/var/lib/hanet/ha_confs/r1/notify.fifo', globalDefs: true },
     );
     assert.equal(
       conf,
@@ -84,6 +84,7 @@ vrrp_instance VR_1 {
     garp_master_refresh 2
     nopreempt
     advert_int 0.1
+    down_timer_adverts 2
     authentication {
         auth_type PASS
         auth_pass s3cret
@@ -116,5 +117,9 @@ vrrp_instance VR_1 {
 
   it('rounds VRRPv2 intervals to whole seconds, as keepalived would', () => {
     assert.match(renderKeepalivedConf(seedRouter, { ...neutronSettings, advertInt: 0.5 }), /advert_int 1\n/);
+  });
+
+  it("leaves the RFCs' three missed adverts unwritten, as Neutron's file has no down_timer_adverts", () => {
+    assert.doesNotMatch(renderKeepalivedConf(seedRouter, { ...neutronSettings, downTimerAdverts: 3 }), /down_timer_adverts/);
   });
 });

@@ -38,6 +38,8 @@ export interface KeepalivedSettings {
   /** Seconds; VRRPv3 takes fractions, VRRPv2 whole seconds. */
   readonly advertInt: number;
   readonly priority: number;
+  /** Missed adverts before a backup takes over; 3 (the RFCs') is not written. */
+  readonly downTimerAdverts?: number;
   readonly garpMasterRepeat: number;
   /** Seconds between GARPs of a master (so a healed split brain re-points the network); 0 = none. */
   readonly garpMasterRefresh: number;
@@ -103,6 +105,7 @@ export function renderKeepalivedConf(router: KeepalivedRouter, s: KeepalivedSett
   ];
   if (s.garpMasterRefresh > 0) body.push(`${i}garp_master_refresh ${s.garpMasterRefresh}`);
   body.push(`${i}nopreempt`, `${i}advert_int ${s.vrrpVersion === 2 ? Math.max(1, Math.round(s.advertInt)) : s.advertInt}`);
+  if (s.downTimerAdverts !== undefined && s.downTimerAdverts !== 3) body.push(`${i}down_timer_adverts ${s.downTimerAdverts}`);
   if (s.authPassword) body.push(...block('authentication', [`auth_type ${s.authType ?? 'PASS'}`, `auth_pass ${s.authPassword}`], i));
   if (s.unicast) {
     body.push(`${i}unicast_src_ip ${router.haAddress}`);

@@ -5,7 +5,7 @@ import { renderNat } from './nat.js';
 import { appliedState, type ObservedRouter, planRouter } from './plan-router.js';
 import { desiredRouter, replicaPriority } from './router-model.js';
 
-const vrrp: SnapshotVrrp = { version: 3, advert_int: 0.1, auth_type: 'PASS', auth_password: '', garp_master_repeat: 5, garp_master_refresh: 1, unicast: true };
+const vrrp: SnapshotVrrp = { version: 3, advert_int: 0.1, auth_type: 'PASS', auth_password: '', garp_master_repeat: 5, garp_master_refresh: 1, unicast: true, down_timer_adverts: 3, priority: 50 };
 const port = (id: string, mac: string, ip: string, prefixlen: number, network = 'n') => ({ id, network_id: network, mac_address: mac, mtu: 1450, fixed_ips: [{ subnet_id: 's', ip_address: ip, prefixlen }] });
 
 const router: SnapshotRouter = {
@@ -35,7 +35,8 @@ describe('desiredRouter', () => {
     assert.match(d.keepalivedConf!, /priority 40\n/);
     assert.match(d.keepalivedConf!, /0\.0\.0\.0\/0 via 10\.5\.0\.1 dev qg-cccccccc-33/);
     assert.deepEqual(d.routes, []);
-    assert.equal(replicaPriority('169.254.192.1', ['169.254.192.2', '169.254.192.3']), 50);
+    assert.equal(replicaPriority('169.254.192.1', ['169.254.192.2', '169.254.192.3'], 50), 50);
+    assert.equal(replicaPriority('169.254.192.3', ['169.254.192.1', '169.254.192.2'], 250), 230);
   });
 
   it('configures a legacy router itself', () => {

@@ -80,15 +80,15 @@ function device(prefix: 'ha-' | 'qr-' | 'qg-', port: SnapshotPort, cidrs: readon
 }
 
 /**
- * VRRP priority of this replica: 50 for the lowest HA address, 10 less for
- * each next one. nopreempt keeps a returning node a backup whatever its
+ * VRRP priority of this replica: `first` (ha_vrrp_priority) for the lowest
+ * HA address, 10 less for each next one. nopreempt keeps a returning node a backup whatever its
  * priority; distinct priorities make the backups' takeover timers differ, so
  * two backups never both become master for a moment after the master dies.
  */
-export function replicaPriority(own: string, peers: readonly string[]): number {
+export function replicaPriority(own: string, peers: readonly string[], first: number): number {
   const value = (ip: string) => parseIp(ip)?.value ?? 0n;
   const rank = peers.filter((p) => value(p) < value(own)).length;
-  return Math.max(1, 50 - 10 * rank);
+  return Math.max(1, first - 10 * rank);
 }
 
 export function desiredRouter(router: SnapshotRouter, vrrp: SnapshotVrrp, notifyFifo: string): DesiredRouter {
@@ -115,7 +115,8 @@ export function desiredRouter(router: SnapshotRouter, vrrp: SnapshotVrrp, notify
     keepalivedConf = renderKeepalivedConf(model, {
       vrrpVersion: vrrp.version,
       advertInt: vrrp.advert_int,
-      priority: replicaPriority(haAddress, router.ha_peers),
+      priority: replicaPriority(haAddress, router.ha_peers, vrrp.priority),
+      downTimerAdverts: vrrp.down_timer_adverts,
       garpMasterRepeat: vrrp.garp_master_repeat,
       garpMasterRefresh: vrrp.garp_master_refresh,
       unicast: vrrp.unicast,
