@@ -41,7 +41,7 @@ function main(): void {
     dhcp: readJson('dhcp.json'),
     scale: readJson('scale.json'),
   };
-  const { json, markdown } = composeReport(results, { minutes: Math.round((Date.now() - started.getTime()) / 60_000) });
+  const { json, markdown } = composeReport(results, { minutes: reportOnly ? undefined : Math.round((Date.now() - started.getTime()) / 60_000) });
   writeJsonFile(join(RESULTS, 'report.json'), json);
   writeFileSync(join(RESULTS, 'report.md'), markdown);
   console.log(`\n${markdown}\nWritten: bench/results/report.md, bench/results/report.json`);

@@ -66,7 +66,7 @@ function table(head: readonly string[], rows: readonly (readonly (string | numbe
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-export function composeReport(r: Results, meta: { minutes: number }): { json: object; markdown: string } {
+export function composeReport(r: Results, meta: { minutes: number | undefined }): { json: object; markdown: string } {
   const api = r.api.map((a) => {
     const ref = REFERENCE.api.find((x) => x.op === a.op && x.mode === a.mode);
     return { backend: a.backend, op: a.op, mode: a.mode, n: a.n, p50_ms: a.p50_ms, p99_ms: a.p99_ms, rps: a.rps, neutron_p50_ms: ref?.p50_ms ?? null, speedup_p50: ref ? ratio(ref.p50_ms, a.p50_ms) : null };
@@ -91,7 +91,7 @@ export function composeReport(r: Results, meta: { minutes: number }): { json: ob
   };
 
   const md: string[] = [];
-  md.push('# hanet benchmark report', '', `${r.machine}. All benchmarks together took ${meta.minutes} min. Every lab runs its 3 network nodes and the compute node on this one machine.`, '');
+  md.push('# hanet benchmark report', '', `${r.machine}. ${meta.minutes === undefined ? 'Composed from the figures each benchmark saved last' : `All benchmarks together took ${meta.minutes} min`}. Every lab runs its 3 network nodes and the compute node on this one machine.`, '');
   md.push('## API (sequential and 8 concurrent clients)', '');
   md.push(
     table(
@@ -145,7 +145,7 @@ export function composeReport(r: Results, meta: { minutes: number }): { json: ob
       }),
     ),
     '',
-    'Per router, the outage is from the kill to the survivor\'s transition to master as its agent read it from keepalived; the VM column is the longest silence of a real ping through one of them.',
+    'Per router, the outage is from the moment the node\'s cables are cut to the survivor\'s transition to master as its agent read it from keepalived; the VM column is the longest silence of a real ping through one of them.',
     '',
   );
   md.push('## What gave way', '', s.gave_way ?? 'Nothing: every N asked for converged.', '');

@@ -43,6 +43,9 @@ async function natRules(exec: Exec, namespace: string): Promise<number | undefin
   }
 }
 
+/** keepalived ran here before: its start marker, or a state it recorded (a router from before the marker). */
+const ranBefore = (paths: RouterPaths) => existsSync(paths.started) || existsSync(paths.state);
+
 /** `haTap`: the HA port's tap on the node (undefined for a legacy router). */
 export async function observeRouter(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths, haTap: string | undefined): Promise<ObservedRouter> {
   const keepalived = keepalivedSpec(routerId, namespace, paths);
@@ -53,7 +56,7 @@ export async function observeRouter(host: RouterHost, routerId: string, namespac
     haTap ? host.ip.masterOf(undefined, haTap) : Promise.resolve(undefined),
   ]);
   const haPathUp = tapMaster !== undefined;
-  const keepalivedRanBefore = existsSync(paths.started);
+  const keepalivedRanBefore = ranBefore(paths);
   if (!namespaceExists(namespace)) {
     return { namespace: false, sysctls: false, devices: [], keepalivedConf, keepalivedRunning, haPathUp, keepalivedRanBefore, natFile, natRules: undefined, routes: [] };
   }
@@ -92,7 +95,7 @@ export async function observeRouter(host: RouterHost, routerId: string, namespac
  */
 export async function observeAfterPass(host: RouterHost, desired: DesiredRouter, paths: RouterPaths, haTap: string): Promise<ObservedRouter> {
   const [keepalivedRunning, tapMaster] = await Promise.all([host.daemons.isRunning(keepalivedSpec(desired.id, desired.namespace, paths)), host.ip.masterOf(undefined, haTap)]);
-  return appliedState(desired, { keepalivedRunning, haPathUp: tapMaster !== undefined, keepalivedRanBefore: existsSync(paths.started) });
+  return appliedState(desired, { keepalivedRunning, haPathUp: tapMaster !== undefined, keepalivedRanBefore: ranBefore(paths) });
 }
 
 type DeviceAction = Extract<RouterAction, { kind: 'remove-device' | 'create-device' | 'set-up' | 'add-address' | 'remove-address' }>;

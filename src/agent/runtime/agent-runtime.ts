@@ -22,7 +22,7 @@ export interface AgentServer {
 }
 
 /** A fetch starts no sooner than this many times the last fetch's duration after it started. */
-const FETCH_SPACING = 6;
+const FETCH_SPACING = 3;
 
 /** Sleeps, but wakes early when the signal aborts (the runtime is stopping). */
 export type Delay = (ms: number, signal: AbortSignal) => Promise<void>;
