@@ -5,11 +5,13 @@
 import { IpRoute2 } from '../linux/iproute2.js';
 import { type LabNode, labNames, MGMT_PREFIXLEN, UPSTREAM_CIDR } from './lab-layout.js';
 import { nodeExec } from './lab-node.js';
+import { raiseNeighbourLimits } from './neighbour-limits.js';
 
 const root = new IpRoute2();
 
 export async function createFabric(lab: string): Promise<void> {
   const n = labNames(lab);
+  await raiseNeighbourLimits();
   await root.ensureNamespace(n.fabricNs);
   for (const bridge of [n.mgmtBridge, n.extBridge]) {
     await root.ensureBridge(n.fabricNs, bridge);
