@@ -21,6 +21,11 @@ export const boolean = z.preprocess((v) => {
 export const port = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(65535);
 export const ipAddress = z.string().refine((v) => parseIp(v) !== undefined, 'must be an IP address');
 export const count = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0);
+/** A whole number in [min, max], every failure with the one message that says so. */
+export const wholeNumber = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int(error).min(min, error).max(max, error);
+};
 export const seconds = z.coerce.number({ error: 'must be a number of seconds' }).min(0);
 export const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 

@@ -5,7 +5,7 @@
 // the file; their flat names carry a keystone_ prefix (HANET_KEYSTONE_AUTH_URL).
 import { z } from 'zod';
 import { parseCidr } from '../domain/ip.js';
-import { type ConfigSources, boolean, count, ipAddress, list, loadOptions, type OptionSpec, type OptionValues, port, seconds } from './options.js';
+import { type ConfigSources, boolean, count, ipAddress, list, loadOptions, type OptionSpec, type OptionValues, port, seconds, wholeNumber } from './options.js';
 
 export { ConfigError, type ConfigSources } from './options.js';
 
@@ -121,13 +121,13 @@ export const SERVER_OPTIONS = {
   },
   ha_vrrp_down_timer_adverts: {
     section: 'DEFAULT',
-    schema: z.coerce.number({ error: 'must be a whole number from 1 to 100' }).int('must be a whole number from 1 to 100').min(1, 'must be a whole number from 1 to 100').max(100, 'must be a whole number from 1 to 100'),
+    schema: wholeNumber(1, 100),
     default: '3',
     help: 'missed adverts (plus the skew time) after which a backup takes over; 3 as the VRRP RFCs',
   },
   ha_vrrp_priority: {
     section: 'DEFAULT',
-    schema: z.coerce.number({ error: 'must be a whole number from 1 to 254' }).int('must be a whole number from 1 to 254').min(1, 'must be a whole number from 1 to 254').max(254, 'must be a whole number from 1 to 254'),
+    schema: wholeNumber(1, 254),
     default: '50',
     help: "VRRP priority of a router's first replica (lowest HA address), each next one 10 less; the skew time is (256 - priority) / 256 adverts",
   },

@@ -290,9 +290,9 @@ export class Lab {
    * with hundreds of routers) holds the routing lock for seconds, and the
    * surviving nodes' keepalived could not add the addresses they take over;
    * on a real cloud that teardown happens on the dead machine. So it waits
-   * until the survivors have taken over.
+   * until the survivors have taken over. `onDark` is called once the cables
+   * are cut: the moment a failover measurement starts from.
    */
-  /** `onDark` is called once the node's cables are cut: the moment a failover measurement starts from. */
   async nodeKill(name: string, { onDark }: { onDark?: () => void } = {}): Promise<void> {
     const state = this.#require();
     const node = this.#node(state, name);

@@ -18,7 +18,7 @@ interface Pending {
 }
 
 interface Thread {
-  worker: Worker;
+  readonly worker: Worker;
   readonly pending: Map<number, Pending>;
 }
 
@@ -27,14 +27,14 @@ export class ExecPool {
   #nextId = 0;
 
   constructor(size: number) {
-    for (let i = 0; i < size; i++) this.#threads.push(this.#start({ worker: undefined as unknown as Worker, pending: new Map() }));
+    for (let i = 0; i < size; i++) this.#threads.push(this.#start());
   }
 
-  #start(thread: Thread): Thread {
+  #start(): Thread {
     const worker = new Worker(new URL('./exec-worker.js', import.meta.url));
+    const thread: Thread = { worker, pending: new Map() };
     worker.unref(); // an idle pool does not keep the process alive
     worker.on('error', () => undefined); // its exit follows, and fails what it was running
-    thread.worker = worker;
     worker.on('message', (answer: ExecAnswer) => {
       const p = thread.pending.get(answer.id);
       if (!p) return;
@@ -47,7 +47,8 @@ export class ExecPool {
     worker.once('exit', (code) => {
       for (const p of thread.pending.values()) p.reject(new Error(`exec worker exited (${code}) while running: ${p.argv.join(' ')}`));
       thread.pending.clear();
-      if (this.#threads.includes(thread)) this.#start(thread);
+      const i = this.#threads.indexOf(thread);
+      if (i >= 0) this.#threads[i] = this.#start();
     });
     return thread;
   }

@@ -43,22 +43,26 @@ async function natRules(exec: Exec, namespace: string): Promise<number | undefin
   }
 }
 
-/** keepalived ran here before: its start marker, or a state it recorded (a router from before the marker). */
-const ranBefore = (paths: RouterPaths) => existsSync(paths.started) || existsSync(paths.state);
+type KeepalivedLook = Pick<ObservedRouter, 'keepalivedRunning' | 'haPathUp' | 'keepalivedRanBefore'>;
+
+/**
+ * keepalived and its HA path, without a process: its pid (/proc), the tap's
+ * bridge (sysfs), and whether it ran here before (its start marker, or a
+ * state it recorded, for a router from before the marker).
+ */
+async function observeKeepalived(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths, haTap: string | undefined): Promise<KeepalivedLook> {
+  const [keepalivedRunning, tapMaster] = await Promise.all([
+    host.daemons.isRunning(keepalivedSpec(routerId, namespace, paths)),
+    haTap ? host.ip.masterOf(undefined, haTap) : Promise.resolve(undefined),
+  ]);
+  return { keepalivedRunning, haPathUp: tapMaster !== undefined, keepalivedRanBefore: existsSync(paths.started) || existsSync(paths.state) };
+}
 
 /** `haTap`: the HA port's tap on the node (undefined for a legacy router). */
 export async function observeRouter(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths, haTap: string | undefined): Promise<ObservedRouter> {
-  const keepalived = keepalivedSpec(routerId, namespace, paths);
-  const [keepalivedConf, keepalivedRunning, natFile, tapMaster] = await Promise.all([
-    readText(paths.conf),
-    host.daemons.isRunning(keepalived),
-    readText(paths.nat),
-    haTap ? host.ip.masterOf(undefined, haTap) : Promise.resolve(undefined),
-  ]);
-  const haPathUp = tapMaster !== undefined;
-  const keepalivedRanBefore = ranBefore(paths);
+  const [keepalivedConf, natFile, keepalived] = await Promise.all([readText(paths.conf), readText(paths.nat), observeKeepalived(host, routerId, namespace, paths, haTap)]);
   if (!namespaceExists(namespace)) {
-    return { namespace: false, sysctls: false, devices: [], keepalivedConf, keepalivedRunning, haPathUp, keepalivedRanBefore, natFile, natRules: undefined, routes: [] };
+    return { namespace: false, sysctls: false, devices: [], keepalivedConf, ...keepalived, natFile, natRules: undefined, routes: [] };
   }
   const [forwarding, interfaces, rules, routes] = await Promise.all([
     host.sysctl.get(namespace, 'net.ipv4.ip_forward'),
@@ -79,9 +83,7 @@ export async function observeRouter(host: RouterHost, routerId: string, namespac
         cidrs: l.addr_info.map((a) => `${a.local}/${a.prefixlen}`),
       })),
     keepalivedConf,
-    keepalivedRunning,
-    haPathUp,
-    keepalivedRanBefore,
+    ...keepalived,
     natFile,
     natRules: rules,
     routes: routes.filter((r) => r.gateway).map((r) => ({ destination: r.dst, via: r.gateway! })),
@@ -94,8 +96,7 @@ export async function observeRouter(host: RouterHost, routerId: string, namespac
  * process; the rest is as that pass left it (plan-router.ts, appliedState).
  */
 export async function observeAfterPass(host: RouterHost, desired: DesiredRouter, paths: RouterPaths, haTap: string): Promise<ObservedRouter> {
-  const [keepalivedRunning, tapMaster] = await Promise.all([host.daemons.isRunning(keepalivedSpec(desired.id, desired.namespace, paths)), host.ip.masterOf(undefined, haTap)]);
-  return appliedState(desired, { keepalivedRunning, haPathUp: tapMaster !== undefined, keepalivedRanBefore: ranBefore(paths) });
+  return appliedState(desired, await observeKeepalived(host, desired.id, desired.namespace, paths, haTap));
 }
 
 type DeviceAction = Extract<RouterAction, { kind: 'remove-device' | 'create-device' | 'set-up' | 'add-address' | 'remove-address' }>;
