@@ -59,11 +59,13 @@ describe('AgentRuntime', () => {
       onSnapshot: async (s) => void applied.push(s.revision),
       log: silentLogger(),
       delay: recordingDelay(delays),
+      watchBackoff: createBackoff({ initialMs: 100 }),
     });
     runtime.start();
     await until(() => emit !== undefined);
-    assert.deepEqual(delays.filter((d) => d <= 2000), [1000, 2000], 'two failed opens, 1 s then 2 s');
-    assert.deepEqual(reports, [true], 'the first report says the agent started');
+    assert.deepEqual(delays.filter((d) => d < 1000), [100, 200], 'two failed opens, with backoff');
+    assert.equal(reports[0], true, 'the first report says the agent started');
+    assert.ok(reports.slice(1).every((r) => !r), 'and only the first');
     emit!({ type: 'changed' });
     await until(() => applied.length === 1);
     emit!({ type: 'ping' });
@@ -72,6 +74,43 @@ describe('AgentRuntime', () => {
     await until(() => applied.length === 2);
     assert.deepEqual(applied, ['r1', 'r2']);
     assert.equal(runtime.appliedRevision, 'r2');
+    await runtime.stop();
+  });
+
+  it('reopens the watch as soon as a heartbeat gets through again, not after its backoff', async () => {
+    const delays: number[] = [];
+    let up = false;
+    let heartbeats = 0;
+    let opened = false;
+    const server: AgentServer = {
+      report: async () => {
+        // The server comes back on the third heartbeat.
+        if (++heartbeats < 3) throw new Error('connection refused');
+        up = true;
+        return { agents: [], report_interval: 5 };
+      },
+      snapshot: async () => snapshot('r1'),
+      watch: async () => {
+        if (!up) throw new Error('connection refused');
+        opened = true;
+        let close = () => {};
+        return { ended: new Promise<void>((resolve) => (close = resolve)), close: () => close() };
+      },
+    };
+    const runtime = new AgentRuntime({
+      server,
+      host: 'net-0',
+      roles: [{ role: 'l3', configurations: {} }],
+      onSnapshot: async () => {},
+      log: silentLogger(),
+      delay: recordingDelay(delays),
+      // A retry wait of a minute: only a heartbeat can cut it short.
+      watchBackoff: createBackoff({ initialMs: 60_000 }),
+    });
+    runtime.start();
+    await until(() => opened);
+    assert.ok(delays.includes(60_000), 'the failed watch waited for its backoff');
+    assert.equal(heartbeats >= 3, true);
     await runtime.stop();
   });
 });
