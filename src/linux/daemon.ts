@@ -13,6 +13,7 @@
 // The agent's service manager must let the daemons live on when the agent
 // stops (systemd: KillMode=process), or they die with it and get restarted.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../log.js';
@@ -117,8 +118,12 @@ function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** The process's arguments if it is alive and not a zombie; undefined when it is gone (also mid-read). */
-async function readProcess(pid: number): Promise<ProcessInfo | undefined> {
+/**
+ * The process's arguments if it is alive and not a zombie; undefined when it
+ * is gone (also mid-read). /proc is read synchronously: it is never on a
+ * disk, and the supervisor looks at hundreds of daemons every second.
+ */
+function readProcess(pid: number): ProcessInfo | undefined {
   try {
     process.kill(pid, 0);
   } catch (err) {
@@ -126,15 +131,20 @@ async function readProcess(pid: number): Promise<ProcessInfo | undefined> {
     if (errnoCode(err) !== 'EPERM') throw err;
   }
   try {
-    const [stat, cmdline] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/cmdline`, 'utf8')]);
     // A zombie still passes kill(pid, 0); nobody may ever reap it when PID 1 is not a real init.
-    const state = parseProcState(stat);
+    const state = parseProcState(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     if (state === undefined || state === 'Z' || state === 'X') return undefined;
-    return { args: parseCmdline(cmdline) };
+    return { args: parseCmdline(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) };
   } catch (err) {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ESRCH') return undefined;
     throw err;
   }
+}
+
+/** Whether `pid` is a live process whose command line holds `identity`. */
+function isDaemon(pid: number, identity: string): boolean {
+  const info = readProcess(pid);
+  return info !== undefined && hasIdentity(info, identity);
 }
 
 function hasIdentity(info: ProcessInfo, identity: string): boolean {
@@ -325,13 +335,11 @@ export class DaemonSupervisor {
   }
 
   async #find(spec: DaemonSpec, known: number | undefined): Promise<number | undefined> {
+    // The pid we know first: while it is still the daemon, the periodic
+    // check of hundreds of daemons reads only /proc, not their pid files.
+    if (known !== undefined && isDaemon(known, spec.identity)) return known;
     const fromFile = await readPidFile(spec.pidFile);
-    for (const pid of new Set([fromFile, known])) {
-      if (pid === undefined) continue;
-      const info = await readProcess(pid);
-      if (info && hasIdentity(info, spec.identity)) return pid;
-    }
-    return undefined;
+    return fromFile !== undefined && fromFile !== known && isDaemon(fromFile, spec.identity) ? fromFile : undefined;
   }
 
   async #start(spec: DaemonSpec): Promise<number> {
@@ -415,7 +423,7 @@ export class DaemonSupervisor {
     const deadline = startedAt + this.#startTimeoutMs;
     for (;;) {
       const pid = await readPidFile(spec.pidFile);
-      const info = pid !== undefined ? await readProcess(pid) : undefined;
+      const info = pid !== undefined ? readProcess(pid) : undefined;
       if (child?.exit) throw new DaemonStartError(spec.name, argv, child.exit, await tailOf(spec.logFile));
       // `ip netns exec` replaces itself with the daemon; until it has, the
       // identity in its own arguments does not prove the daemon runs.
@@ -524,7 +532,7 @@ function kill(pid: number, sig: NodeJS.Signals): boolean {
 async function waitGone(pid: number, identity: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const info = await readProcess(pid);
+    const info = readProcess(pid);
     // An empty command line: the process is exiting (its memory is gone, it
     // is not a zombie yet) and may still hold its sockets; wait for the end.
     if (!info || (info.args.length > 0 && !hasIdentity(info, identity))) return true;
