@@ -91,9 +91,10 @@ export async function observeRouter(host: RouterHost, routerId: string, namespac
 }
 
 /**
- * The router after a pass that applied everything but keepalived's start
- * (its HA path was down): only keepalived and the tap are read, without a
- * process; the rest is as that pass left it (plan-router.ts, appliedState).
+ * The router as a recent pass left it, given what that pass applied (all of
+ * it, or all but keepalived's start while the HA path was down): only
+ * keepalived and the tap are read, without a process (plan-router.ts,
+ * appliedState).
  */
 export async function observeAfterPass(host: RouterHost, desired: DesiredRouter, paths: RouterPaths, haTap: string): Promise<ObservedRouter> {
   return appliedState(desired, await observeKeepalived(host, desired.id, desired.namespace, paths, haTap));

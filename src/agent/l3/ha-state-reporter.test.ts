@@ -69,6 +69,14 @@ describe('HaStateReporter', () => {
       fds.push(makeFifo());
       writeSync(fds[1]!, 'INSTANCE "VR_2" MASTER 40\n');
       await until(() => reporter.stateOf('r2') === 'master');
+      // A transition written to the old FIFO just as a reload makes the new
+      // one: the reader switches (here before its event loop got to the old
+      // one's data) and still records it.
+      writeSync(fds[1]!, 'INSTANCE "VR_2" BACKUP 40\n');
+      rmSync(files.fifo);
+      fds.push(makeFifo());
+      reporter.watch('r2', files);
+      assert.equal(reporter.stateOf('r2'), 'backup');
     } finally {
       reporter.close();
       fds.forEach((fd) => closeSync(fd));

@@ -10,7 +10,7 @@
 // next agent and for operators) and the changes of a burst go to the server
 // in one batch. A failed report is kept and sent again, merged with newer
 // states.
-import { closeSync, constants, type FSWatcher, fstatSync, openSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { closeSync, constants, type FSWatcher, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -29,7 +29,7 @@ interface Watched {
   readonly files: RouterStateFiles;
   /** inotify on the router's directory: keepalived making its FIFO, or a new one when reloaded. */
   readonly dirWatcher: FSWatcher;
-  fifo?: { readonly socket: Socket; readonly ino: number };
+  fifo?: { readonly socket: Socket; readonly ino: number; readonly fd: number };
 }
 
 export interface RouterStateFiles {
@@ -86,7 +86,13 @@ export class HaStateReporter {
     }
     const ino = fstatSync(fd).ino;
     if (w.fifo?.ino === ino) return closeSync(fd);
-    w.fifo?.socket.destroy();
+    if (w.fifo) {
+      // keepalived may have written its last lines to the old FIFO just
+      // before its reload made the new one (a transition during the reload):
+      // read them before letting it go, or the router's state is lost.
+      this.#drain(routerId, w.fifo.fd);
+      w.fifo.socket.destroy();
+    }
     let socket: Socket;
     try {
       socket = new Socket({ fd, readable: true, writable: false });
@@ -95,11 +101,31 @@ export class HaStateReporter {
       throw err;
     }
     socket.on('error', (err) => this.#log.warn({ router_id: routerId, err: err.message }, 'reading the notify FIFO failed'));
-    w.fifo = { socket, ino };
+    w.fifo = { socket, ino, fd };
     createInterface({ input: socket }).on('line', (line) => {
       const state = parseFifoLine(line);
       if (state) this.#changed(routerId, state, { record: true });
     });
+  }
+
+  /** Reads what is left in a FIFO (opened non-blocking) without waiting, in order. */
+  #drain(routerId: string, fd: number): void {
+    const buffer = Buffer.alloc(4096);
+    let text = '';
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer);
+      } catch {
+        break; // EAGAIN: empty
+      }
+      if (n <= 0) break;
+      text += buffer.toString('utf8', 0, n);
+    }
+    for (const line of text.split('\n')) {
+      const state = parseFifoLine(line);
+      if (state) this.#changed(routerId, state, { record: true });
+    }
   }
 
   unwatch(routerId: string): void {

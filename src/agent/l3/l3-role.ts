@@ -17,7 +17,7 @@ import { findById, type Role, type SyncResult } from '../role.js';
 import { applyRouter, keepalivedSpec, observeAfterPass, observeRouter, removeRouter, type RouterHost } from './apply-router.js';
 import { HaStateReporter } from './ha-state-reporter.js';
 import { planRouter } from './plan-router.js';
-import { desiredRouter, ROUTER_NS_PREFIX, routerNamespace, routerPaths } from './router-model.js';
+import { type DesiredRouter, desiredRouter, ROUTER_NS_PREFIX, routerNamespace, routerPaths } from './router-model.js';
 
 const LEFTOVERS = 'leftovers';
 
@@ -32,6 +32,9 @@ export interface L3RoleOptions {
   /** Queues a router's item again (NodeAgent.poke), e.g. once its HA path is up. */
   readonly poke?: (routerId: string) => void;
 }
+
+/** How long what a pass applied stands for what is there, for the router's next pass. */
+const APPLIED_TRUSTED_MS = 30_000;
 
 /** How soon a router whose HA path is down looks again, should no link event come. */
 const HA_PATH_RECHECK_MS = 2_000;
@@ -51,11 +54,13 @@ export class L3Role implements Role {
   readonly #o: L3RoleOptions;
   readonly #states: HaStateReporter;
   readonly #lastReload = new Map<string, number>();
+  /** Routers whose keepalived waits for the HA port's tap to be plugged, with the tap. */
+  readonly #waitingForHaPath = new Map<string, string>();
   /**
-   * Routers whose keepalived waits for the HA port's tap to be plugged: the
-   * tap, and the digest of the snapshot part that pass applied otherwise.
+   * What the last pass of an HA router applied (all of it, or all but
+   * keepalived's start while the HA path was down), with its HA tap and when.
    */
-  readonly #waitingForHaPath = new Map<string, { tap: string; digest: string }>();
+  readonly #applied = new Map<string, { tap: string; desired: DesiredRouter; at: number }>();
 
   constructor(options: L3RoleOptions) {
     this.#o = options;
@@ -103,6 +108,7 @@ export class L3Role implements Role {
     await rm(paths.synced, { force: true });
     if (!router) {
       this.#waitingForHaPath.delete(key);
+      this.#applied.delete(key);
       this.#states.unwatch(key);
       this.#lastReload.delete(key);
       if (namespaceExists(namespace) || existsSync(paths.dir)) {
@@ -114,12 +120,17 @@ export class L3Role implements Role {
     const desired = desiredRouter(router, snapshot.vrrp, paths.fifo);
     const haTap = desired.keepalivedConf === undefined ? undefined : desired.devices[0]!.tap;
     const digest = this.digest(key, snapshot);
-    const waited = this.#waitingForHaPath.get(key);
-    this.#waitingForHaPath.delete(key); // trusted once: a pass that fails looks again next time
-    // The pass after one that waited only for the HA path, for the same snapshot part, starts keepalived without looking again.
+    const last = this.#applied.get(key);
+    this.#applied.delete(key); // trusted once: a pass that fails looks again next time
+    this.#waitingForHaPath.delete(key);
+    // A pass soon after this agent's last one plans from what that one
+    // applied, reading only keepalived and the tap: a new router's first
+    // passes (its interface often comes a moment after it, and keepalived
+    // after the HA path) would otherwise run three processes in the
+    // namespace each to find what was just made. Later passes look.
     const observed =
-      haTap && waited?.tap === haTap && waited.digest === digest && namespaceExists(namespace)
-        ? await observeAfterPass(this.#o.host, desired, paths, haTap)
+      haTap && last?.tap === haTap && Date.now() - last.at < APPLIED_TRUSTED_MS && namespaceExists(namespace)
+        ? await observeAfterPass(this.#o.host, last.desired, paths, haTap)
         : await observeRouter(this.#o.host, key, namespace, paths, haTap);
     let actions = planRouter(desired, observed);
     let recheckInMs: number | undefined;
@@ -145,13 +156,15 @@ export class L3Role implements Role {
         // looks again once L2 has plugged the tap, at once if it was plugged
         // while this pass ran (its link event came too early for us); the
         // recheck is the fallback.
-        this.#waitingForHaPath.set(key, { tap: haTap, digest });
+        this.#waitingForHaPath.set(key, haTap);
+        this.#applied.set(key, { tap: haTap, desired, at: Date.now() });
         recheckInMs = tapPlugged(haTap) ? 0 : Math.min(recheckInMs ?? HA_PATH_RECHECK_MS, HA_PATH_RECHECK_MS);
       }
     }
     if (recheckInMs === undefined) {
       await mkdir(paths.dir, { recursive: true });
       await writeAtomically(paths.synced, syncedDigest(digest));
+      if (haTap) this.#applied.set(key, { tap: haTap, desired, at: Date.now() });
     }
     return { recheckInMs };
   }
@@ -162,7 +175,7 @@ export class L3Role implements Role {
    * burst of events costs no process.
    */
   linksChanged(): void {
-    for (const [id, { tap }] of this.#waitingForHaPath) {
+    for (const [id, tap] of this.#waitingForHaPath) {
       if (tapPlugged(tap)) this.#o.poke?.(id);
     }
   }

@@ -78,6 +78,14 @@ describe('planRouter', () => {
     assert.deepEqual(planRouter(legacy, appliedState(legacy, { ...live, haPathUp: false })), []);
   });
 
+  it('plans just the difference when the router changed since the pass that waited (its interface came a moment later)', () => {
+    const first = desiredRouter({ ...router, interfaces: [], gateway: null, floating_ips: [] }, vrrp, 'notify');
+    const kinds = planRouter(desired, appliedState(first, { keepalivedRunning: false, keepalivedRanBefore: false, haPathUp: true })).map((a) => a.kind);
+    assert.ok(!kinds.includes('create-namespace') && !kinds.includes('set-sysctls'), kinds.join());
+    assert.ok(kinds.includes('create-device') && kinds.includes('write-keepalived-conf') && kinds.includes('apply-nat'), kinds.join());
+    assert.ok(kinds.includes('ensure-keepalived'), kinds.join());
+  });
+
   it('plans nothing on a node that matches (an agent restart): keepalived adopted, its addresses left alone', () => {
     const observed: ObservedRouter = {
       namespace: true,

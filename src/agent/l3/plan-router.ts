@@ -111,9 +111,9 @@ export function planRouter(desired: DesiredRouter, observed: ObservedRouter): Ro
 
 /**
  * What a pass that applied every action leaves behind, keepalived aside.
- * The pass after one that waited only for the HA path plans from this
- * instead of looking again (three processes in the namespace), reading
- * just keepalived and the tap, which is all that pass changes.
+ * A router's pass soon after the agent's last one plans from this instead
+ * of looking again (three processes in the namespace), reading just
+ * keepalived and the tap (l3-role.ts).
  */
 export function appliedState(desired: DesiredRouter, live: Pick<ObservedRouter, 'keepalivedRunning' | 'haPathUp' | 'keepalivedRanBefore'>): ObservedRouter {
   return {
