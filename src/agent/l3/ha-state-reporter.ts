@@ -102,10 +102,12 @@ export class HaStateReporter {
     }
     socket.on('error', (err) => this.#log.warn({ router_id: routerId, err: err.message }, 'reading the notify FIFO failed'));
     w.fifo = { socket, ino, fd };
-    createInterface({ input: socket }).on('line', (line) => {
-      const state = parseFifoLine(line);
-      if (state) this.#changed(routerId, state, { record: true });
-    });
+    createInterface({ input: socket }).on('line', (line) => this.#read(routerId, line));
+  }
+
+  #read(routerId: string, line: string): void {
+    const state = parseFifoLine(line);
+    if (state) this.#changed(routerId, state, { record: true });
   }
 
   /** Reads what is left in a FIFO (opened non-blocking) without waiting, in order. */
@@ -122,10 +124,7 @@ export class HaStateReporter {
       if (n <= 0) break;
       text += buffer.toString('utf8', 0, n);
     }
-    for (const line of text.split('\n')) {
-      const state = parseFifoLine(line);
-      if (state) this.#changed(routerId, state, { record: true });
-    }
+    for (const line of text.split('\n')) this.#read(routerId, line);
   }
 
   unwatch(routerId: string): void {

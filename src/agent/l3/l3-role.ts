@@ -157,15 +157,16 @@ export class L3Role implements Role {
         // while this pass ran (its link event came too early for us); the
         // recheck is the fallback.
         this.#waitingForHaPath.set(key, haTap);
-        this.#applied.set(key, { tap: haTap, desired, at: Date.now() });
         recheckInMs = tapPlugged(haTap) ? 0 : Math.min(recheckInMs ?? HA_PATH_RECHECK_MS, HA_PATH_RECHECK_MS);
       }
     }
-    if (recheckInMs === undefined) {
+    const complete = recheckInMs === undefined;
+    if (complete) {
       await mkdir(paths.dir, { recursive: true });
       await writeAtomically(paths.synced, syncedDigest(digest));
-      if (haTap) this.#applied.set(key, { tap: haTap, desired, at: Date.now() });
     }
+    // What this pass applied stands for the next one: all of it, or all but keepalived's start.
+    if (haTap && (complete || this.#waitingForHaPath.has(key))) this.#applied.set(key, { tap: haTap, desired, at: Date.now() });
     return { recheckInMs };
   }
 
