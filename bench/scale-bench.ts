@@ -17,7 +17,7 @@
 //    ping gives the real outage of one of them, and the API delay is until
 //    the API shows a new active for every one. Two rounds kill net-0, then
 //    net-1 (each comes back as backup), so the second node masters more.
-//   node dist/bench/scale-bench.js [--routers 100,250,500] [--restart 250]
+//   node dist/bench/scale-bench.js [--routers 100,250,500] [--restart 250] [--convergence-only]
 import { readFileSync } from 'node:fs';
 import { Lab } from '../src/lab/lab.js';
 import { outageAfter } from '../src/lab/ping.js';
@@ -330,6 +330,7 @@ export async function runScale(counts: readonly number[], restartAt: readonly nu
       if (row.seconds > CONVERGENCE_TARGET_S || !row.single_master_after_steady) {
         results.gave_way = `${n} routers converged in ${row.seconds} s (target ${CONVERGENCE_TARGET_S} s), single master after 10 s steady: ${row.single_master_after_steady}, keepalived ${row.keepalived_cpu_pct} % of a core on one node, the machine ${row.machine_busy_pct} % busy in steady state`;
       }
+      if (process.argv.includes('--convergence-only')) continue;
       const probe = routers[0]!;
       await lab.lab(['vm', 'create', VM, '--network', probe.networkId]);
       if (restartAt.includes(n)) {

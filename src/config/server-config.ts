@@ -137,8 +137,8 @@ export const SERVER_OPTIONS = {
   ha_vrrp_garp_master_refresh: {
     section: 'DEFAULT',
     schema: seconds,
-    default: '1',
-    help: 'seconds between a master\'s periodic gratuitous ARPs (0: none), so a healed split brain re-points the network at once',
+    default: '0',
+    help: "seconds between a master's periodic gratuitous ARPs (0: none; a healed split brain gets its GARPs without them)",
   },
   ha_vrrp_unicast: { section: 'DEFAULT', schema: boolean, default: 'true', help: "adverts go unicast to the router's own replicas; false: multicast as Neutron" },
   agent_token: { section: 'DEFAULT', schema: z.string(), default: '', help: 'shared secret agents present; empty refuses every agent' },

@@ -2,13 +2,15 @@
 // keepalived; one master holds the VIPs and the API agrees; killing it moves
 // the gateway within a fraction of a second; the dead agent shows alive
 // false and ha_state unknown; the node comes back as standby; restarting
-// the master's agent loses no ping and causes no VRRP transition.
+// the master's agent loses no ping and causes no VRRP transition; a split
+// brain shows in the API, and when it heals the replica that stays master
+// takes the traffic back at once.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sleep, waitUntil } from '../../src/lab/wait.js';
 import { isRoot, TestLab } from '../support/lab.js';
-import { parsePing } from '../../src/lab/ping.js';
+import { outageAfter, parsePing } from '../../src/lab/ping.js';
 
 const NODES = ['net-0', 'net-1', 'net-2'];
 const until = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) => waitUntil(what, timeoutMs, probe, 100);
@@ -124,5 +126,36 @@ describe('seed 000: an HA router on three network nodes', { skip: !isRoot && 'ne
     assert.equal(readFileSync(pidFile, 'utf8').trim(), keepalivedPid, 'keepalived was adopted, not restarted');
     assert.equal(syslog(), transitions, 'no VRRP transition');
     assert.deepEqual(await vipHolders(), [master]);
+  });
+
+  it('shows a split brain in the API, and when it heals the master that stays takes the traffic back at once', async () => {
+    const [master] = await vipHolders();
+    const priority = (node: string) => Number(/priority (\d+)/.exec(readFileSync(`${lab.dir}/nodes/${node}/state/ha_confs/${routerId}/keepalived.conf`, 'utf8'))![1]);
+    // A backup the master outranks: cut off from VRRP it becomes a second
+    // master, and its GARPs (the last ones) draw the VM's traffic to it. At
+    // the heal it steps down: the master must GARP again, and the replica
+    // stepping down must send nothing from the shared MAC after that (nat.ts).
+    const cut = NODES.find((n) => n !== master && priority(n) < priority(master!));
+    assert.ok(cut, `a backup with a lower priority than the master ${master}`);
+    const namespace = `qrouter-${routerId}`;
+    await lab.exec(cut, ['ip', 'netns', 'exec', namespace, 'nft', 'add table ip cut; add chain ip cut in { type filter hook input priority 0; }; add chain ip cut out { type filter hook output priority 0; }; add rule ip cut in ip protocol vrrp drop; add rule ip cut out ip protocol vrrp drop']);
+    await until('two masters', 5_000, async () => ((await vipHolders()).length === 2 ? true : undefined));
+    const brains = await until('the split brain in the API', 10_000, async () => {
+      const { split_brains } = await lab.api.get<{ split_brains: { router_id: string; active_hosts: string[] }[] }>('/v2.0/ha-split-brains');
+      return split_brains.length > 0 ? split_brains : undefined;
+    });
+    assert.deepEqual(brains.map((b) => [b.router_id, [...b.active_hosts].sort()]), [[routerId, [master!, cut].sort()]]);
+    // Past the second round of GARPs keepalived sends 5 s after becoming master.
+    await sleep(5_000);
+    const ping = lab.exec('vm1', ['ping', '-D', '-i', '0.01', '-W', '1', '-w', '5', '192.168.200.1']);
+    await sleep(1_000);
+    const healedAt = Date.now();
+    await lab.exec(cut, ['ip', 'netns', 'exec', namespace, 'nft', 'delete table ip cut']);
+    const out = await ping;
+    const outage = outageAfter(out, healedAt / 1000);
+    assert.ok(outage && parsePing(out).lastReplyAt! * 1000 > healedAt + 2_000, 'replies after the heal');
+    assert.ok(outage.gapMs < 1_000, `outage after the heal ${outage.gapMs} ms`);
+    assert.deepEqual(await vipHolders(), [master]);
+    await until('no split brain in the API', 10_000, async () => ((await lab.api.get<{ split_brains: unknown[] }>('/v2.0/ha-split-brains')).split_brains.length === 0 ? true : undefined));
   });
 });

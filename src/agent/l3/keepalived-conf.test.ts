@@ -57,7 +57,7 @@ describe('renderKeepalivedConf', () => {
     assert.equal(linkLocalOf('fa:16:3e:1a:58:d8'), 'fe80::f816:3eff:fe1a:58d8/64');
   });
 
-  it('renders the sub-second unicast profile with auth, gateway, floating IPs, routes and a notify FIFO', () => {
+  it('renders the sub-second unicast profile with GARPs when a split brain heals, auth, gateway, floating IPs, routes and a notify FIFO', () => {
     const conf = renderKeepalivedConf(
       {
         ...seedRouter,
@@ -65,7 +65,7 @@ describe('renderKeepalivedConf', () => {
         floatingIps: ['10.5.150.7'],
         routes: [{ destination: '10.50.0.0/16', nexthop: '192.168.200.20' }],
       },
-      { ...neutronSettings, vrrpVersion: 3, advertInt: 0.1, downTimerAdverts: 2, garpMasterRefresh: 2, unicast: true, authPassword: 's3cret', notifyFifo: '/var/lib/hanet/ha_confs/r1/notify.fifo', globalDefs: true },
+      { ...neutronSettings, vrrpVersion: 3, advertInt: 0.1, downTimerAdverts: 2, garpMasterRefresh: 0, garpOnHeal: true, unicast: true, authPassword: 's3cret', notifyFifo: '/var/lib/hanet/ha_confs/r1/notify.fifo', globalDefs: true },
     );
     assert.equal(
       conf,
@@ -81,7 +81,8 @@ vrrp_instance VR_1 {
     virtual_router_id 1
     priority 50
     garp_master_repeat 5
-    garp_master_refresh 2
+    garp_lower_prio_repeat 5
+    higher_prio_send_advert
     nopreempt
     advert_int 0.1
     down_timer_adverts 2

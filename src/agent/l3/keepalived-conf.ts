@@ -41,8 +41,15 @@ export interface KeepalivedSettings {
   /** Missed adverts before a backup takes over; 3 (the RFCs') is not written. */
   readonly downTimerAdverts?: number;
   readonly garpMasterRepeat: number;
-  /** Seconds between GARPs of a master (so a healed split brain re-points the network); 0 = none. */
+  /** Seconds between GARPs of a master; 0 = none. */
   readonly garpMasterRefresh: number;
+  /**
+   * When a split brain heals, the master that stays sends GARPs again
+   * (garp_lower_prio_repeat), told by the one stepping down with a last
+   * advert (higher_prio_send_advert). Without it the network may keep
+   * pointing at the replica that stepped down, whose GARPs were the last.
+   */
+  readonly garpOnHeal?: boolean;
   readonly unicast: boolean;
   readonly authType?: 'PASS' | 'AH';
   readonly authPassword?: string;
@@ -104,6 +111,7 @@ export function renderKeepalivedConf(router: KeepalivedRouter, s: KeepalivedSett
     `${i}garp_master_repeat ${s.garpMasterRepeat}`,
   ];
   if (s.garpMasterRefresh > 0) body.push(`${i}garp_master_refresh ${s.garpMasterRefresh}`);
+  if (s.garpOnHeal) body.push(`${i}garp_lower_prio_repeat ${s.garpMasterRepeat}`, `${i}higher_prio_send_advert`);
   body.push(`${i}nopreempt`, `${i}advert_int ${s.vrrpVersion === 2 ? Math.max(1, Math.round(s.advertInt)) : s.advertInt}`);
   if (s.downTimerAdverts !== undefined && s.downTimerAdverts !== 3) body.push(`${i}down_timer_adverts ${s.downTimerAdverts}`);
   if (s.authPassword) body.push(...block('authentication', [`auth_type ${s.authType ?? 'PASS'}`, `auth_pass ${s.authPassword}`], i));

@@ -119,6 +119,7 @@ export function desiredRouter(router: SnapshotRouter, vrrp: SnapshotVrrp, notify
       downTimerAdverts: vrrp.down_timer_adverts,
       garpMasterRepeat: vrrp.garp_master_repeat,
       garpMasterRefresh: vrrp.garp_master_refresh,
+      garpOnHeal: true,
       unicast: vrrp.unicast,
       authType: vrrp.auth_type,
       authPassword: vrrp.auth_password || undefined,
