@@ -20,11 +20,13 @@
 //   node dist/bench/scale-bench.js [--routers 100,250,500] [--restart 250] [--convergence-only]
 import { readFileSync } from 'node:fs';
 import { Lab } from '../src/lab/lab.js';
+import { readLabState } from '../src/lab/lab-state.js';
 import { outageAfter } from '../src/lab/ping.js';
 import { sleep, waitUntil } from '../src/lab/wait.js';
 import { TestLab } from '../test/support/lab.js';
 import {
   cpuSeconds,
+  cpuSecondsWithChildren,
   cpuTimes,
   createFleet,
   type FleetRouter,
@@ -65,6 +67,15 @@ export interface Convergence {
   machine_busy_pct: number;
   transitions_while_steady: number;
   single_master_after_steady: boolean;
+  /** Core-seconds from the first create until converged: the server, the agents with their commands, the whole machine. */
+  cpu_s: { server: number; agents: number; machine: number };
+}
+
+/** What the server and the agents have used so far, and the machine's busy core-seconds. */
+function cpuSoFar(lab: TestLab): { server: number; agents: number; machine: number } {
+  const state = readLabState(`${lab.dir}/lab.json`)!;
+  const agents = Object.values(state.processes).map((p) => (p.agent ? cpuSecondsWithChildren(p.agent) : 0));
+  return { server: state.server ? cpuSecondsWithChildren(state.server) : 0, agents: agents.reduce((a, b) => a + b, 0), machine: cpuTimes().busy / 100 };
 }
 
 export interface AgentRestart {
@@ -131,11 +142,13 @@ async function waitConverged(lab: TestLab, routers: readonly FleetRouter[], node
 
 async function convergence(lab: TestLab, n: number): Promise<{ row: Convergence; routers: FleetRouter[] }> {
   const memBefore = memAvailableKb();
+  const before = cpuSoFar(lab);
   const t0 = performance.now();
   const routers = await createFleet(lab.api, 0, n, 8);
   const apiMs = performance.now() - t0;
   log(`${n} routers created through the API in ${seconds(apiMs)} s`);
   const done = await waitConverged(lab, routers, NODES, t0, 600_000);
+  const after = cpuSoFar(lab);
   log(`converged: data plane ${seconds(done.dataPlaneMs)} s, API ${seconds(done.apiMs)} s`);
 
   await sleep(5_000);
@@ -163,6 +176,7 @@ async function convergence(lab: TestLab, n: number): Promise<{ row: Convergence;
     machine_busy_pct: round1(((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100),
     transitions_while_steady: transitions,
     single_master_after_steady: notSingleMaster(lab.dir, NODES, routers).length === 0,
+    cpu_s: { server: round1(after.server - before.server), agents: round1(after.agents - before.agents), machine: round1(after.machine - before.machine) },
   };
   log(JSON.stringify(row));
   return { row, routers };

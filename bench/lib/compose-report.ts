@@ -46,7 +46,7 @@ export interface Results {
   failover: { failover: { profile: string; runs: number; median_ms: number; min_ms: number; max_ms: number; api_median_ms: number }[] };
   dhcp: { host_entry: { n: number; p50_ms: number; p99_ms: number; max_ms: number }; lease: { n: number; p50_ms: number; p99_ms: number; max_ms: number } };
   scale: {
-    convergence: { routers: number; api_s: number; data_plane_s: number; seconds: number; rss_mb_per_router: number; pss_mb_per_router: number; mem_mb_per_replica: number; processes_per_router: number; keepalived_cpu_pct: number; machine_busy_pct: number; transitions_while_steady: number; single_master_after_steady: boolean }[];
+    convergence: { routers: number; api_s: number; data_plane_s: number; seconds: number; rss_mb_per_router: number; pss_mb_per_router: number; mem_mb_per_replica: number; processes_per_router: number; keepalived_cpu_pct: number; machine_busy_pct: number; transitions_while_steady: number; single_master_after_steady: boolean; cpu_s?: { server: number; agents: number; machine: number } }[];
     agent_restart: { routers: number; seconds: number; vrrp_transitions: number; keepalived_restarted: number; lost_pings: number }[];
     server_restart: { routers: number; resync_s: number; lost_pings: number }[];
     mass_failover: { routers: number; killed: string; mastered: number; median_ms: number; max_ms: number; vm_outage_ms: number | null; api_s: number }[];
@@ -124,8 +124,8 @@ export function composeReport(r: Results, meta: { minutes: number | undefined })
   md.push('## Convergence: N HA routers (one interface each) on 3 network nodes', '');
   md.push(
     table(
-      ['routers', 'API calls done s', 'data plane single-master s', 'API shows it s', 'keepalived RSS MB/router', 'PSS MB/router', 'MemAvailable MB/replica', 'processes/router', 'keepalived CPU % (one node)', 'machine busy %', 'transitions in 10 s steady', 'single master after'],
-      s.convergence.map((c) => [c.routers, c.api_s, c.data_plane_s, c.seconds, c.rss_mb_per_router, c.pss_mb_per_router, c.mem_mb_per_replica, c.processes_per_router, c.keepalived_cpu_pct, c.machine_busy_pct, c.transitions_while_steady, c.single_master_after_steady]),
+      ['routers', 'API calls done s', 'data plane single-master s', 'API shows it s', 'keepalived RSS MB/router', 'PSS MB/router', 'MemAvailable MB/replica', 'processes/router', 'keepalived CPU % (one node)', 'machine busy %', 'transitions in 10 s steady', 'single master after', 'CPU s until converged: server / agents / machine'],
+      s.convergence.map((c) => [c.routers, c.api_s, c.data_plane_s, c.seconds, c.rss_mb_per_router, c.pss_mb_per_router, c.mem_mb_per_replica, c.processes_per_router, c.keepalived_cpu_pct, c.machine_busy_pct, c.transitions_while_steady, c.single_master_after_steady, c.cpu_s ? `${c.cpu_s.server} / ${c.cpu_s.agents} / ${c.cpu_s.machine}` : '—']),
     ),
     '',
     `Reference: one keepalived ${REFERENCE.keepalived.rss_mb} MB RSS / ${REFERENCE.keepalived.pss_mb} MB PSS; 100 routers with keepalived from a bash script on one host (no peers) all master after ${REFERENCE.hundred_routers_s} s; the unicast prototype's keepalived CPU: ${REFERENCE.prototype.map((p) => `${p.keepalived_cpu_pct} % at ${p.routers}`).join(', ')} routers.`,

@@ -109,6 +109,16 @@ export function cpuSeconds(pids: readonly number[]): number {
   return ticks / 100;
 }
 
+/** CPU seconds a process used so far, with those of the children it reaped (its commands); 0 when gone. */
+export function cpuSecondsWithChildren(pid: number): number {
+  try {
+    const f = procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Sum of a /proc/<pid>/<file> field in kB (VmRSS in status, Pss in smaps_rollup). */
 export function sumKb(pids: readonly number[], file: 'status' | 'smaps_rollup', field: 'VmRSS' | 'Pss'): number {
   let kb = 0;

@@ -13,6 +13,22 @@ export function namespaceExists(name: string): boolean {
   return existsSync(`/run/netns/${name}`);
 }
 
+/**
+ * A command run in a network namespace and nothing else: `nsenter --net`
+ * enters only the namespace, where `ip netns exec` also copies the mount
+ * namespace (every namespace's bind mount with it) and mounts a sysfs. For
+ * tools that need only the network namespace (nft, sysctl, ping); the
+ * daemons, which may read /sys, still start through `ip netns exec`.
+ */
+export function inNetns(namespace: string, argv: readonly string[]): string[] {
+  return ['nsenter', `--net=/run/netns/${namespace}`, '--', ...argv];
+}
+
+/** A namespace that is not there, as `ip -n`, `ip netns exec` and `nsenter --net` say it. */
+export function namespaceMissingIn(stderr: string): boolean {
+  return /Cannot open network namespace|nsenter: cannot open \/run\/netns\//.test(stderr);
+}
+
 export class NamespaceNotFound extends Error {
   constructor(readonly namespace: string) {
     super(`network namespace ${namespace} does not exist`);
@@ -140,7 +156,7 @@ function nsArgs(namespace: string | undefined): string[] {
 }
 
 function missingNamespace(err: unknown, namespace: string | undefined): boolean {
-  return namespace !== undefined && err instanceof ExecError && /Cannot open network namespace/.test(err.stderr);
+  return namespace !== undefined && err instanceof ExecError && namespaceMissingIn(err.stderr);
 }
 
 /** `-4`/`-6` when asked for, or when an address shows the family (ip would default to IPv4). */
@@ -452,6 +468,9 @@ export class IpRoute2 {
   async disableIpv6(namespace: string | undefined, ifname: string): Promise<void> {
     const key = `net.ipv6.conf.${ifname}.disable_ipv6`;
     if (namespace === undefined && this.#local) await writeFile(`/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`, '1\n');
-    else await this.#exec([...(namespace ? ['ip', 'netns', 'exec', namespace] : []), 'sysctl', '-q', '-w', `${key}=1`]);
+    else {
+      const sysctl = ['sysctl', '-q', '-w', `${key}=1`];
+      await this.#exec(namespace ? inNetns(namespace, sysctl) : sysctl);
+    }
   }
 }

@@ -23,7 +23,7 @@ describe('Sysctl', () => {
     assert.equal(await sysctl.get('qrouter-1', 'net.ipv4.ip_local_port_range'), '32768\t60999');
     assert.deepEqual(calls, [
       ['sysctl', '-n', 'net.ipv4.ip_local_port_range'],
-      ['ip', 'netns', 'exec', 'qrouter-1', 'sysctl', '-n', 'net.ipv4.ip_local_port_range'],
+      ['nsenter', '--net=/run/netns/qrouter-1', '--', 'sysctl', '-n', 'net.ipv4.ip_local_port_range'],
     ]);
   });
 
@@ -32,11 +32,11 @@ describe('Sysctl', () => {
     const sysctl = new Sysctl(exec);
     await sysctl.set('ns', { 'net.ipv4.ip_forward': 1, 'net.ipv4.ip_local_port_range': '1024 65000' });
     await sysctl.set('ns', {});
-    assert.deepEqual(calls, [['ip', 'netns', 'exec', 'ns', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.ip_local_port_range=1024 65000']]);
+    assert.deepEqual(calls, [['nsenter', '--net=/run/netns/ns', '--', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.ip_local_port_range=1024 65000']]);
   });
 
   it('turns a missing namespace and a missing key into typed errors', async () => {
-    const nsGone = new Sysctl(recording((argv) => new ExecError(argv, 255, 'Cannot open network namespace "x": No such file or directory\n')).exec);
+    const nsGone = new Sysctl(recording((argv) => new ExecError(argv, 1, 'nsenter: cannot open /run/netns/x: No such file or directory\n')).exec);
     await assert.rejects(nsGone.get('x', 'net.ipv4.ip_forward'), (err) => err instanceof NamespaceNotFound && err.namespace === 'x');
     const keyGone = new Sysctl(
       recording((argv) => new ExecError(argv, 1, 'sysctl: cannot stat /proc/sys/net/ipv4/conf/eth0.100/forwarding: No such file or directory\n')).exec,

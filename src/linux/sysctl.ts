@@ -1,6 +1,6 @@
 // Kernel parameters through procps `sysctl`, on the host or inside a network
-// namespace (`ip netns exec NS sysctl ...`: most net.* keys are per
-// namespace). Writes are idempotent, so replays are safe; a missing namespace
+// namespace (`nsenter --net=/run/netns/NS sysctl ...`: most net.* keys are
+// per namespace). Writes are idempotent, so replays are safe; a missing namespace
 // is NamespaceNotFound, a key the kernel does not have is SysctlKeyNotFound
 // (often: the interface it names does not exist yet), anything else ExecError.
 //
@@ -8,7 +8,7 @@
 // dot in it (a VLAN `eth0.100`) needs the slash form,
 // `net/ipv4/conf/eth0.100/forwarding`, or sysctl reads it as eth0/100.
 import { type Exec, ExecError, exec as defaultExec } from './exec.js';
-import { NamespaceNotFound } from './iproute2.js';
+import { inNetns, NamespaceNotFound, namespaceMissingIn } from './iproute2.js';
 
 export class SysctlKeyNotFound extends Error {
   constructor(
@@ -68,10 +68,10 @@ export class Sysctl {
   async #run(namespace: string | undefined, args: readonly string[], keys: readonly string[]): Promise<string> {
     const sysctl = ['sysctl', ...args];
     try {
-      return (await this.#exec(namespace ? ['ip', 'netns', 'exec', namespace, ...sysctl] : sysctl)).stdout;
+      return (await this.#exec(namespace ? inNetns(namespace, sysctl) : sysctl)).stdout;
     } catch (err) {
       if (!(err instanceof ExecError)) throw err;
-      if (namespace !== undefined && /Cannot open network namespace/.test(err.stderr)) throw new NamespaceNotFound(namespace);
+      if (namespace !== undefined && namespaceMissingIn(err.stderr)) throw new NamespaceNotFound(namespace);
       // procps: "sysctl: cannot stat /proc/sys/net/ipv4/nosuch: No such file or directory"
       const missing = /cannot stat (\/proc\/sys\/\S+): No such file or directory/.exec(err.stderr)?.[1];
       if (missing) throw new SysctlKeyNotFound(namespace, keys.find((k) => sysctlPath(k) === missing) ?? missing.slice('/proc/sys/'.length));

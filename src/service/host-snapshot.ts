@@ -2,8 +2,12 @@
 // its L3 agent hosts, the networks its DHCP agent serves, the L2 networks it
 // needs with the tunnel addresses of the other hosts on them, and the ports
 // bound to it. The revision is a digest of the content, so an agent can tell
-// "nothing changed" without comparing the whole document.
+// "nothing changed" without comparing the whole document. The queries with
+// a row per router or port come back as one JSON value (db/json-rows.ts):
+// PGlite decodes each field of each row in JavaScript otherwise, and
+// snapshots are what the server builds most while routers are created.
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type {
   HostSnapshot,
   SnapshotDhcpNetwork,
@@ -16,6 +20,7 @@ import type {
 import { AGENT_ROLES } from '../domain/agent.js';
 import { cidrOf } from '../domain/ip.js';
 import { haVip } from '../domain/vrid.js';
+import { selectRowsAsJson } from '../db/json-rows.js';
 import type { Tx } from '../db/transact.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -25,19 +30,24 @@ type Db = Tx | ServiceDeps['db'];
 async function loadPorts(db: Db, portIds: readonly string[]): Promise<Map<string, SnapshotPort & { binding_host_id: string }>> {
   const out = new Map<string, SnapshotPort & { binding_host_id: string }>();
   if (portIds.length === 0) return out;
-  const ports = await db
-    .selectFrom('ports')
-    .innerJoin('networks', 'networks.id', 'ports.network_id')
-    .select(['ports.id', 'ports.network_id', 'ports.mac_address', 'ports.binding_host_id', 'networks.mtu'])
-    .where('ports.id', 'in', portIds)
-    .execute();
-  const ips = await db
-    .selectFrom('ip_allocations')
-    .innerJoin('subnets', 'subnets.id', 'ip_allocations.subnet_id')
-    .select(['ip_allocations.port_id', 'ip_allocations.subnet_id', 'ip_allocations.ip_address', 'subnets.cidr'])
-    .where('ip_allocations.port_id', 'in', portIds)
-    .orderBy('ip_allocations.position')
-    .execute();
+  const ports = await selectRowsAsJson(
+    db,
+    db
+      .selectFrom('ports')
+      .innerJoin('networks', 'networks.id', 'ports.network_id')
+      .select(['ports.id', 'ports.network_id', 'ports.mac_address', 'ports.binding_host_id', 'networks.mtu'])
+      .where('ports.id', 'in', portIds),
+    sql`t.id`,
+  );
+  const ips = await selectRowsAsJson(
+    db,
+    db
+      .selectFrom('ip_allocations')
+      .innerJoin('subnets', 'subnets.id', 'ip_allocations.subnet_id')
+      .select(['ip_allocations.port_id', 'ip_allocations.subnet_id', 'ip_allocations.ip_address', 'ip_allocations.position', 'subnets.cidr'])
+      .where('ip_allocations.port_id', 'in', portIds),
+    sql`t.position`,
+  );
   for (const p of ports) out.set(p.id, { id: p.id, network_id: p.network_id, mac_address: p.mac_address, mtu: p.mtu, fixed_ips: [], binding_host_id: p.binding_host_id });
   for (const ip of ips) {
     (out.get(ip.port_id)!.fixed_ips as { subnet_id: string; ip_address: string; prefixlen: number }[]).push({
@@ -89,16 +99,19 @@ export async function buildHostSnapshot(db: Db, host: string, settings: Snapshot
 }
 
 async function buildRouters(db: Db, agentId: string): Promise<SnapshotRouter[]> {
-  const routers = await db
-    .selectFrom('l3_bindings')
-    .innerJoin('routers', 'routers.id', 'l3_bindings.router_id')
-    .leftJoin('ha_vrids', 'ha_vrids.router_id', 'routers.id')
-    .select(['routers.id', 'routers.admin_state_up', 'routers.ha', 'routers.enable_snat', 'routers.routes', 'l3_bindings.ha_port_id', 'ha_vrids.vr_id'])
-    .where('l3_bindings.agent_id', '=', agentId)
-    .execute();
+  const routers = await selectRowsAsJson(
+    db,
+    db
+      .selectFrom('l3_bindings')
+      .innerJoin('routers', 'routers.id', 'l3_bindings.router_id')
+      .leftJoin('ha_vrids', 'ha_vrids.router_id', 'routers.id')
+      .select(['routers.id', 'routers.admin_state_up', 'routers.ha', 'routers.enable_snat', 'routers.routes', 'l3_bindings.ha_port_id', 'ha_vrids.vr_id'])
+      .where('l3_bindings.agent_id', '=', agentId),
+    sql`t.id`,
+  );
   if (routers.length === 0) return [];
   const routerIds = routers.map((r) => r.id);
-  const routerPorts = await db.selectFrom('router_ports').select(['router_id', 'port_id', 'port_type']).where('router_id', 'in', routerIds).execute();
+  const routerPorts = await selectRowsAsJson(db, db.selectFrom('router_ports').select(['router_id', 'port_id', 'port_type']).where('router_id', 'in', routerIds), sql`t.port_id`);
   const ports = await loadPorts(db, routerPorts.map((p) => p.port_id));
   const gatewaySubnets = await db
     .selectFrom('subnets')
@@ -208,20 +221,19 @@ async function buildDhcpNetworks(db: Db, host: string, agentId: string): Promise
  */
 async function buildL2Networks(db: Db, host: string, networkIds: readonly string[]): Promise<SnapshotL2Network[]> {
   if (networkIds.length === 0) return [];
-  const networks = await db
-    .selectFrom('networks')
-    .select(['id', 'network_type', 'segmentation_id', 'physical_network', 'mtu'])
-    .where('id', 'in', networkIds)
-    .execute();
-  const viaRouters = await db
-    .selectFrom('router_ports')
-    .innerJoin('ports', 'ports.id', 'router_ports.port_id')
-    .innerJoin('l3_bindings', 'l3_bindings.router_id', 'router_ports.router_id')
-    .innerJoin('agents', 'agents.id', 'l3_bindings.agent_id')
-    .select(['ports.network_id', 'agents.host'])
-    .distinct()
-    .where('ports.network_id', 'in', networkIds)
-    .execute();
+  const networks = await selectRowsAsJson(db, db.selectFrom('networks').select(['id', 'network_type', 'segmentation_id', 'physical_network', 'mtu']).where('id', 'in', networkIds), sql`t.id`);
+  const viaRouters = await selectRowsAsJson(
+    db,
+    db
+      .selectFrom('router_ports')
+      .innerJoin('ports', 'ports.id', 'router_ports.port_id')
+      .innerJoin('l3_bindings', 'l3_bindings.router_id', 'router_ports.router_id')
+      .innerJoin('agents', 'agents.id', 'l3_bindings.agent_id')
+      .select(['ports.network_id', 'agents.host'])
+      .distinct()
+      .where('ports.network_id', 'in', networkIds),
+    sql`t.network_id, t.host`,
+  );
   const viaDhcp = await db
     .selectFrom('dhcp_bindings')
     .innerJoin('agents', 'agents.id', 'dhcp_bindings.agent_id')

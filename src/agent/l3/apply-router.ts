@@ -7,7 +7,7 @@ import type { DaemonSpec, DaemonSupervisor } from '../../linux/daemon.js';
 import { readText, writeAtomically } from '../../linux/files.js';
 import { createPortDevice } from '../port-device.js';
 import { type Exec, ExecError } from '../../linux/exec.js';
-import { commands, type IpRoute2, namespaceExists } from '../../linux/iproute2.js';
+import { commands, inNetns, type IpRoute2, namespaceExists } from '../../linux/iproute2.js';
 import type { Sysctl } from '../../linux/sysctl.js';
 import { NAT_TABLE } from './nat.js';
 import { appliedState, type ObservedRouter, type RouterAction } from './plan-router.js';
@@ -35,7 +35,7 @@ export function keepalivedSpec(routerId: string, namespace: string, paths: Route
 /** The rules of the router's NAT table, or undefined when the table does not exist. */
 async function natRules(exec: Exec, namespace: string): Promise<number | undefined> {
   try {
-    const { stdout } = await exec(['ip', 'netns', 'exec', namespace, 'nft', '-j', 'list', 'table', 'ip', NAT_TABLE]);
+    const { stdout } = await exec(inNetns(namespace, ['nft', '-j', 'list', 'table', 'ip', NAT_TABLE]));
     return (JSON.parse(stdout) as { nftables: object[] }).nftables.filter((o) => 'rule' in o).length;
   } catch (err) {
     if (err instanceof ExecError && /No such file or directory/.test(err.stderr)) return undefined;
@@ -145,7 +145,7 @@ export async function applyRouter(host: RouterHost, routerId: string, namespace:
       case 'apply-nat':
         await mkdir(paths.dir, { recursive: true });
         await writeAtomically(paths.nat, action.text);
-        await host.exec(['ip', 'netns', 'exec', namespace, 'nft', '-f', paths.nat]);
+        await host.exec(inNetns(namespace, ['nft', '-f', paths.nat]));
         break;
       case 'set-route':
         await ip.ensureRoute(namespace, { destination: action.destination, via: action.via });
@@ -206,7 +206,7 @@ async function applyDevices(ip: IpRoute2, namespace: string, actions: readonly D
  */
 async function reachPeers(exec: Exec, namespace: string, haDevice: string, peers: readonly string[]): Promise<void> {
   if (peers.length === 0) return;
-  const ping = (peer: string) => exec(['ip', 'netns', 'exec', namespace, 'ping', '-c', '1', '-W', '0.2', '-I', haDevice, peer], { timeoutMs: 3_000 });
+  const ping = (peer: string) => exec(inNetns(namespace, ['ping', '-c', '1', '-W', '0.2', '-I', haDevice, peer]), { timeoutMs: 3_000 });
   await Promise.any(peers.map(ping)).catch(() => undefined);
 }
 
