@@ -113,4 +113,38 @@ describe('AgentRuntime', () => {
     assert.equal(heartbeats >= 3, true);
     await runtime.stop();
   });
+
+  it('makes the first fetch after a reconnect a full resync, even when the stream says "changed" before its open returns', async () => {
+    let end: (() => void) | undefined;
+    let emit: ((e: WatchEvent) => void) | undefined;
+    let revision = 'r1';
+    const server: AgentServer = {
+      report: async () => ({ agents: [], report_interval: 5 }),
+      snapshot: async () => snapshot(revision),
+      watch: async (_host, onEvent) => {
+        emit = onEvent;
+        onEvent({ type: 'changed' }); // with the headers, as the real client can
+        return { ended: new Promise<void>((resolve) => (end = resolve)), close: () => end?.() };
+      },
+    };
+    const handed: (string | undefined)[] = [];
+    const runtime = new AgentRuntime({
+      server,
+      host: 'net-0',
+      roles: [{ role: 'l3', configurations: {} }],
+      onSnapshot: async (_s, { resync }) => void handed.push(resync),
+      log: silentLogger(),
+      delay: recordingDelay([]),
+      watchBackoff: createBackoff({ initialMs: 10 }),
+    });
+    runtime.start();
+    await until(() => handed.length === 1);
+    revision = 'r2';
+    emit!({ type: 'changed' }); // a change while the stream is open: an ordinary sync
+    await until(() => handed.length === 2);
+    end!(); // the server went away; the watch reopens on the same revision
+    await until(() => handed.length === 3);
+    assert.deepEqual(handed, ['full', undefined, 'full']);
+    await runtime.stop();
+  });
 });
