@@ -330,7 +330,8 @@ export interface ScaleResults {
   gave_way: string | null;
 }
 
-export async function runScale(counts: readonly number[], restartAt: readonly number[]): Promise<ScaleResults> {
+/** `convergenceOnly`: each N is measured up to its convergence and steady state, without restarts or failovers. */
+export async function runScale(counts: readonly number[], restartAt: readonly number[], { convergenceOnly = false } = {}): Promise<ScaleResults> {
   const results: ScaleResults = { convergence: [], agent_restart: [], server_restart: [], mass_failover: [], gave_way: null };
   for (const n of counts) {
     const lab = new TestLab('bench-scale');
@@ -344,7 +345,7 @@ export async function runScale(counts: readonly number[], restartAt: readonly nu
       if (row.seconds > CONVERGENCE_TARGET_S || !row.single_master_after_steady) {
         results.gave_way = `${n} routers converged in ${row.seconds} s (target ${CONVERGENCE_TARGET_S} s), single master after 10 s steady: ${row.single_master_after_steady}, keepalived ${row.keepalived_cpu_pct} % of a core on one node, the machine ${row.machine_busy_pct} % busy in steady state`;
       }
-      if (process.argv.includes('--convergence-only')) continue;
+      if (convergenceOnly) continue;
       const probe = routers[0]!;
       await lab.lab(['vm', 'create', VM, '--network', probe.networkId]);
       if (restartAt.includes(n)) {
@@ -371,7 +372,7 @@ export async function runScale(counts: readonly number[], restartAt: readonly nu
 
 async function main(): Promise<void> {
   console.log(machineLine(new Date()));
-  const results = await runScale(listArg('routers', [100, 250, 500]), listArg('restart', [250]));
+  const results = await runScale(listArg('routers', [100, 250, 500]), listArg('restart', [250]), { convergenceOnly: process.argv.includes('--convergence-only') });
   writeJsonFile('bench/results/scale.json', { machine: machineLine(new Date()), ...results });
   console.log(JSON.stringify(results, null, 2));
 }

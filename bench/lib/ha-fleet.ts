@@ -95,28 +95,24 @@ export function keepalivedPids(labDir: string, node: string): number[] {
   return processesWith(`${haConfsDir(labDir, node)}/`).filter((p) => readCmdline(p)?.startsWith('keepalived'));
 }
 
+/** Clock ticks a process used so far (user + system), with those of the children it reaped if asked; 0 when gone. */
+function cpuTicks(pid: number, withChildren: boolean): number {
+  try {
+    const f = procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
+  } catch {
+    return 0; // gone
+  }
+}
+
 /** CPU seconds (user + system) the processes used so far; gone ones count 0. */
 export function cpuSeconds(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const fields = procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks / 100;
+  return pids.reduce((ticks, pid) => ticks + cpuTicks(pid, false), 0) / 100;
 }
 
 /** CPU seconds a process used so far, with those of the children it reaped (its commands); 0 when gone. */
 export function cpuSecondsWithChildren(pid: number): number {
-  try {
-    const f = procStatFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
-  } catch {
-    return 0;
-  }
+  return cpuTicks(pid, true) / 100;
 }
 
 /** Sum of a /proc/<pid>/<file> field in kB (VmRSS in status, Pss in smaps_rollup). */
