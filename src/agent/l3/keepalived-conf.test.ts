@@ -57,7 +57,7 @@ describe('renderKeepalivedConf', () => {
     assert.equal(linkLocalOf('fa:16:3e:1a:58:d8'), 'fe80::f816:3eff:fe1a:58d8/64');
   });
 
-  it('renders the sub-second unicast profile with GARPs when a split brain heals, auth, gateway, floating IPs, routes and a notify FIFO', () => {
+  it('renders the sub-second unicast profile with GARPs when a split brain heals, untracked ports, auth, gateway, floating IPs, routes and a notify FIFO', () => {
     const conf = renderKeepalivedConf(
       {
         ...seedRouter,
@@ -65,7 +65,7 @@ describe('renderKeepalivedConf', () => {
         floatingIps: ['10.5.150.7'],
         routes: [{ destination: '10.50.0.0/16', nexthop: '192.168.200.20' }],
       },
-      { ...neutronSettings, vrrpVersion: 3, advertInt: 0.1, downTimerAdverts: 2, garpMasterRefresh: 0, garpOnHeal: true, unicast: true, authPassword: 's3cret', notifyFifo: '/var/lib/hanet/ha_confs/r1/notify.fifo', globalDefs: true },
+      { ...neutronSettings, vrrpVersion: 3, advertInt: 0.1, downTimerAdverts: 2, garpMasterRefresh: 0, garpOnHeal: true, untrackPorts: true, unicast: true, authPassword: 's3cret', notifyFifo: '/var/lib/hanet/ha_confs/r1/notify.fifo', globalDefs: true },
     );
     assert.equal(
       conf,
@@ -102,14 +102,14 @@ vrrp_instance VR_1 {
         169.254.0.1/24 dev ha-835b136c-ec
     }
     virtual_ipaddress_excluded {
-        10.5.150.0/16 dev qg-c0000000-01
-        10.5.150.7/32 dev qg-c0000000-01
-        192.168.200.1/24 dev qr-946f1e38-2e
-        fe80::f816:3eff:fe1a:58d8/64 dev qr-946f1e38-2e scope link
+        10.5.150.0/16 dev qg-c0000000-01 no_track
+        10.5.150.7/32 dev qg-c0000000-01 no_track
+        192.168.200.1/24 dev qr-946f1e38-2e no_track
+        fe80::f816:3eff:fe1a:58d8/64 dev qr-946f1e38-2e scope link no_track
     }
     virtual_routes {
-        0.0.0.0/0 via 10.5.0.1 dev qg-c0000000-01
-        10.50.0.0/16 via 192.168.200.20
+        0.0.0.0/0 via 10.5.0.1 dev qg-c0000000-01 no_track
+        10.50.0.0/16 via 192.168.200.20 no_track
     }
 }
 `,

@@ -50,6 +50,16 @@ export interface KeepalivedSettings {
    * pointing at the replica that stepped down, whose GARPs were the last.
    */
   readonly garpOnHeal?: boolean;
+  /**
+   * no_track on every qr-/qg- address and route, so that only the HA device
+   * can put the replica in FAULT. Those devices are veths: their carrier
+   * follows our own plumbing, never a cable, so tracking them detects
+   * nothing. It did cause failovers: a reload that finds a device made a
+   * moment before, up but with its carrier not yet on (the kernel sets it
+   * asynchronously), puts a master in FAULT, and a backup takes the router
+   * (seen in the lab at router-gateway-set on a busy machine).
+   */
+  readonly untrackPorts?: boolean;
   readonly unicast: boolean;
   readonly authType?: 'PASS' | 'AH';
   readonly authPassword?: string;
@@ -121,12 +131,13 @@ export function renderKeepalivedConf(router: KeepalivedRouter, s: KeepalivedSett
   }
   body.push(...block('track_interface', [router.haDevice], i));
   body.push(...block('virtual_ipaddress', [`${router.haVip} dev ${router.haDevice}`], i));
-  const excluded = excludedAddresses(router);
+  const untracked = (line: string) => (s.untrackPorts ? `${line} no_track` : line);
+  const excluded = excludedAddresses(router).map(untracked);
   if (excluded.length > 0) body.push(...block('virtual_ipaddress_excluded', excluded, i));
   const routes: string[] = [];
   if (router.gateway?.nexthop) routes.push(`0.0.0.0/0 via ${router.gateway.nexthop} dev ${router.gateway.device}`);
   for (const r of router.routes) routes.push(`${r.destination} via ${r.nexthop}`);
-  if (routes.length > 0) body.push(...block('virtual_routes', routes, i));
+  if (routes.length > 0) body.push(...block('virtual_routes', routes.map(untracked), i));
   out.push(`vrrp_instance VR_${router.vrid} {`, ...body, '}');
   return `${out.join('\n')}\n`;
 }

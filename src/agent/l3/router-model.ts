@@ -120,6 +120,7 @@ export function desiredRouter(router: SnapshotRouter, vrrp: SnapshotVrrp, notify
       garpMasterRepeat: vrrp.garp_master_repeat,
       garpMasterRefresh: vrrp.garp_master_refresh,
       garpOnHeal: true,
+      untrackPorts: true,
       unicast: vrrp.unicast,
       authType: vrrp.auth_type,
       authPassword: vrrp.auth_password || undefined,
