@@ -37,6 +37,7 @@ import {
   recordedStates,
   sumKb,
 } from './lib/ha-fleet.js';
+import { namespaceCleanupDone } from './lib/netns-cleanup.js';
 import { machineLine, writeJsonFile } from './lib/report.js';
 import { percentile } from './lib/stats.js';
 
@@ -336,6 +337,8 @@ export async function runScale(counts: readonly number[], restartAt: readonly nu
   for (const n of counts) {
     const lab = new TestLab('bench-scale');
     await lab.teardown();
+    const waited = await namespaceCleanupDone(); // an earlier run's lab may still be going
+    if (waited > 2) log(`waited ${waited} s for the kernel's namespace cleanup`);
     log(`lab up for ${n} routers`);
     await lab.up(['--network-nodes', '3', '--compute-nodes', '1']);
     try {
@@ -365,6 +368,7 @@ export async function runScale(counts: readonly number[], restartAt: readonly nu
     } finally {
       log('lab down');
       await lab.lab(['down'], { timeoutMs: 600_000 });
+      log(`the kernel's namespace cleanup done after ${await namespaceCleanupDone()} s more`);
     }
   }
   return results;
