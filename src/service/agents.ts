@@ -41,6 +41,15 @@ export class AgentService {
   }
 
   /**
+   * The agents whose last heartbeat is older than `since`. The periodic
+   * repairs ask this first: the agents table is small, the bindings have a
+   * row per replica, and on most runs no agent is dead.
+   */
+  async deadSince(tx: Tx, since: Date): Promise<string[]> {
+    return (await tx.selectFrom('agents').select('id').where('heartbeat_at', '<', since).execute()).map((a) => a.id);
+  }
+
+  /**
    * Every agent of a type as a scheduling candidate: liveness, and load as the
    * number of its rows in `bindings` (routers or networks it hosts), counted
    * per agent by index: cheaper than joining every binding and grouping.

@@ -119,12 +119,13 @@ export class DhcpScheduling {
   async failover(tx: Tx): Promise<number> {
     const after = this.#deps.config.dhcp_failover_after;
     if (after <= 0) return 0;
-    const deadSince = new Date(this.#deps.clock().getTime() - (this.#deps.config.agent_down_time + after) * 1000);
+    const dead = await this.#agents.deadSince(tx, new Date(this.#deps.clock().getTime() - (this.#deps.config.agent_down_time + after) * 1000));
+    if (dead.length === 0) return 0;
     const stale = await tx
       .selectFrom('dhcp_bindings')
       .innerJoin('agents', 'agents.id', 'dhcp_bindings.agent_id')
       .select(['dhcp_bindings.network_id', 'agents.id', 'agents.host'])
-      .where('agents.heartbeat_at', '<', deadSince)
+      .where('agents.id', 'in', dead)
       .execute();
     let moved = 0;
     for (const binding of stale) {

@@ -175,13 +175,13 @@ export class L3Scheduling {
   async replaceDead(tx: Tx): Promise<number> {
     const after = this.#config.ha_replace_dead_agent_after;
     if (after <= 0) return 0;
-    const deadSince = new Date(this.#d.deps.clock().getTime() - (this.#config.agent_down_time + after) * 1000);
+    const dead = await this.#d.agents.deadSince(tx, new Date(this.#d.deps.clock().getTime() - (this.#config.agent_down_time + after) * 1000));
+    if (dead.length === 0) return 0;
     const stale = await tx
       .selectFrom('l3_bindings')
-      .innerJoin('agents', 'agents.id', 'l3_bindings.agent_id')
       .innerJoin('routers', 'routers.id', 'l3_bindings.router_id')
       .select(['l3_bindings.agent_id', 'routers.id', 'routers.project_id', 'routers.ha'])
-      .where('agents.heartbeat_at', '<', deadSince)
+      .where('l3_bindings.agent_id', 'in', dead)
       .execute();
     let moved = 0;
     for (const binding of stale) {
