@@ -25,7 +25,7 @@ describe('IpRoute2 routes', () => {
         : '[{"dst":"default","gateway":"fd00::2","dev":"v0","metric":1024,"flags":[],"pref":"medium"}]',
     );
     const routes = await ip.listRoutes('ns');
-    assert.deepEqual(calls, ['ip -n ns -json -4 route show table main', 'ip -n ns -json -6 route show table main']);
+    assert.deepEqual(calls, ['nsenter --net=/run/netns/ns -- ip -json -4 route show table main', 'nsenter --net=/run/netns/ns -- ip -json -6 route show table main']);
     assert.deepEqual(
       routes.map((r) => [r.family, r.table, r.dst, r.gateway, r.metric]),
       [
@@ -47,8 +47,8 @@ describe('IpRoute2 routes', () => {
     await ip.ensureRoute(undefined, { destination: 'default', dev: 'v0', family: 6 });
     await assert.rejects(ip.ensureRoute('ns', { destination: '10.0.0.0/8' }), TypeError);
     assert.deepEqual(calls, [
-      'ip -n ns route replace 10.88.0.0/16 via 10.77.0.2',
-      'ip -n ns -6 route replace default via fd00::2 table 100',
+      'nsenter --net=/run/netns/ns -- ip route replace 10.88.0.0/16 via 10.77.0.2',
+      'nsenter --net=/run/netns/ns -- ip -6 route replace default via fd00::2 table 100',
       'ip -6 route replace default dev v0',
     ]);
   });
@@ -72,7 +72,7 @@ describe('IpRoute2 neighbours and link settings', () => {
       { dst: '10.77.0.2', lladdr: '26:35:2f:00:7d:af', dev: 'v0', state: ['REACHABLE'] },
       { dst: 'fd00::2', dev: 'v0', state: ['INCOMPLETE'] },
     ]);
-    assert.deepEqual(calls, ['ip -n ns -json neigh show dev v0']);
+    assert.deepEqual(calls, ['nsenter --net=/run/netns/ns -- ip -json neigh show dev v0']);
   });
 
   it('sets addrgenmode, MAC, MTU and down', async () => {
@@ -82,9 +82,9 @@ describe('IpRoute2 neighbours and link settings', () => {
     await ip.setMtu('ns', 'v0', 1450);
     await ip.setDown(undefined, 'v0');
     assert.deepEqual(calls, [
-      'ip -n ns link set dev v0 addrgenmode none',
-      'ip -n ns link set dev v0 address fa:16:3e:00:00:01',
-      'ip -n ns link set dev v0 mtu 1450',
+      'nsenter --net=/run/netns/ns -- ip link set dev v0 addrgenmode none',
+      'nsenter --net=/run/netns/ns -- ip link set dev v0 address fa:16:3e:00:00:01',
+      'nsenter --net=/run/netns/ns -- ip link set dev v0 mtu 1450',
       'ip link set dev v0 down',
     ]);
   });

@@ -15,10 +15,11 @@ export function namespaceExists(name: string): boolean {
 
 /**
  * A command run in a network namespace and nothing else: `nsenter --net`
- * enters only the namespace, where `ip netns exec` also copies the mount
- * namespace (every namespace's bind mount with it) and mounts a sysfs. For
- * tools that need only the network namespace (nft, sysctl, ping); the
- * daemons, which may read /sys, still start through `ip netns exec`.
+ * enters only the namespace, where `ip netns exec` and `ip -n` also copy the
+ * mount namespace (every namespace's bind mount with it, so the cost grows
+ * with the routers on the node) and mount a sysfs. For tools that need only
+ * the network namespace (ip, bridge, nft, sysctl, ping); the daemons, which
+ * may read /sys, still start through `ip netns exec`.
  */
 export function inNetns(namespace: string, argv: readonly string[]): string[] {
   return ['nsenter', `--net=/run/netns/${namespace}`, '--', ...argv];
@@ -127,6 +128,7 @@ function vethArgs(spec: VethSpec): string[] {
 
 /** The arguments of link, address and fdb commands the agent runs one by one or in a batch. */
 export const commands = {
+  addNamespace: (name: string) => ['netns', 'add', name],
   addVeth: vethArgs,
   setUp: (ifname: string) => ['link', 'set', 'dev', ifname, 'up'],
   addrGenMode: (ifname: string, mode: AddrGenMode) => ['link', 'set', 'dev', ifname, 'addrgenmode', mode],
@@ -151,8 +153,9 @@ export interface VxlanSpec {
   readonly bridge: string;
 }
 
-function nsArgs(namespace: string | undefined): string[] {
-  return namespace ? ['-n', namespace] : [];
+/** `tool ARGS`, in the namespace when one is given (inNetns). */
+function toolIn(namespace: string | undefined, tool: 'ip' | 'bridge', args: readonly string[]): string[] {
+  return namespace ? inNetns(namespace, [tool, ...args]) : [tool, ...args];
 }
 
 function missingNamespace(err: unknown, namespace: string | undefined): boolean {
@@ -183,10 +186,10 @@ export class IpRoute2 {
     this.#local = exec === defaultExec;
   }
 
-  /** Runs `ip|bridge [-n ns] ARGS`; a missing namespace becomes NamespaceNotFound. */
+  /** Runs `ip|bridge ARGS`, in the namespace when one is given; a missing namespace becomes NamespaceNotFound. */
   async #run(tool: 'ip' | 'bridge', namespace: string | undefined, args: readonly string[]): Promise<string> {
     try {
-      return (await this.#exec([tool, ...nsArgs(namespace), ...args])).stdout;
+      return (await this.#exec(toolIn(namespace, tool, args))).stdout;
     } catch (err) {
       if (missingNamespace(err, namespace)) throw new NamespaceNotFound(namespace!);
       throw err;
@@ -216,7 +219,7 @@ export class IpRoute2 {
   async batch(namespace: string | undefined, tool: 'ip' | 'bridge', commands: readonly (readonly string[])[]): Promise<number[]> {
     if (commands.length === 0) return [];
     try {
-      await this.#exec([tool, ...nsArgs(namespace), '-force', '-batch', '-'], { input: commands.map((c) => `${c.join(' ')}\n`).join('') });
+      await this.#exec(toolIn(namespace, tool, ['-force', '-batch', '-']), { input: commands.map((c) => `${c.join(' ')}\n`).join('') });
       return [];
     } catch (err) {
       if (!(err instanceof ExecError)) throw err;
@@ -234,7 +237,7 @@ export class IpRoute2 {
   /** `loopbackUp: false` when the caller brings lo up itself, in a batch with other devices. */
   async ensureNamespace(name: string, { loopbackUp = true }: { loopbackUp?: boolean } = {}): Promise<void> {
     try {
-      await this.#ip(undefined, ['netns', 'add', name]);
+      await this.#ip(undefined, commands.addNamespace(name));
     } catch (err) {
       if (!(err instanceof ExecError && /File exists/.test(err.stderr))) throw err;
     }

@@ -106,16 +106,18 @@ const isDeviceAction = (a: RouterAction): a is DeviceAction => DEVICE_ACTIONS.in
 
 export async function applyRouter(host: RouterHost, routerId: string, namespace: string, paths: RouterPaths, actions: readonly RouterAction[]): Promise<void> {
   const { ip } = host;
-  // The planner lists device actions together: they run as one block.
+  // The planner lists device actions together: they run as one block, which
+  // makes a new namespace too when it has veths to move into it.
   const devices = actions.filter(isDeviceAction);
+  const namespaceInBatch = actions.some((a) => a.kind === 'create-namespace') && devices.some((a) => a.kind === 'create-device');
   for (const action of actions) {
     if (isDeviceAction(action)) {
-      if (action === devices[0]) await applyDevices(ip, namespace, devices);
+      if (action === devices[0]) await applyDevices(ip, namespace, devices, { createNamespace: namespaceInBatch });
       continue;
     }
     switch (action.kind) {
       case 'create-namespace':
-        await ip.ensureNamespace(namespace, { loopbackUp: false }); // the planner's set-up of lo does it
+        if (!namespaceInBatch) await ip.ensureNamespace(namespace, { loopbackUp: false }); // the planner's set-up of lo does it
         break;
       case 'set-sysctls':
         await host.sysctl.set(namespace, ROUTER_SYSCTLS);
@@ -159,21 +161,27 @@ export async function applyRouter(host: RouterHost, routerId: string, namespace:
 
 /**
  * The router's devices in two processes, however many there are: one `ip
- * -batch` on the node makes each veth with its MAC inside and brings its tap
- * up without IPv6 addresses, one inside brings the devices up (no
- * kernel-made link-local on the MAC every replica shares) and sets the
- * addresses. What fails in a batch (a tap left from an earlier port, an
- * address already there) runs again through the idempotent wrappers.
+ * -batch` on the node makes the namespace when asked (`netns add`, which
+ * leaves the batch in the node's namespace) and each veth with its MAC
+ * inside and brings its tap up without IPv6 addresses, one inside brings the
+ * devices up (no kernel-made link-local on the MAC every replica shares) and
+ * sets the addresses. What fails in a batch (a tap left from an earlier
+ * port, an address already there) runs again through the idempotent
+ * wrappers.
  */
-async function applyDevices(ip: IpRoute2, namespace: string, actions: readonly DeviceAction[]): Promise<void> {
+async function applyDevices(ip: IpRoute2, namespace: string, actions: readonly DeviceAction[], options: { createNamespace: boolean }): Promise<void> {
   for (const a of actions) if (a.kind === 'remove-device') await ip.removeLink(namespace, a.device);
   const created = actions.flatMap((a) => (a.kind === 'create-device' ? [a.spec] : []));
+  const first = options.createNamespace ? [commands.addNamespace(namespace)] : [];
   const onNode = created.map((d) => [
     commands.addVeth({ name: d.tap, peer: d.device, peerNamespace: namespace, peerMac: d.mac, mtu: d.mtu }),
     commands.addrGenMode(d.tap, 'none'),
     commands.setUp(d.tap),
   ]);
-  const failedOnNode = new Set((await ip.batch(undefined, 'ip', onNode.flat())).map((line) => created[Math.floor(line / 3)]!));
+  const failedLines = await ip.batch(undefined, 'ip', [...first, ...onNode.flat()]);
+  // A namespace that could not be made there is made (or found) now; the veths that needed it failed and run again below.
+  if (options.createNamespace && failedLines.includes(0)) await ip.ensureNamespace(namespace, { loopbackUp: false });
+  const failedOnNode = new Set(failedLines.filter((line) => line >= first.length).map((line) => created[Math.floor((line - first.length) / 3)]!));
   for (const d of failedOnNode) await createPortDevice(ip, namespace, d, { noLinkLocal: true });
   for (const d of created) if (!failedOnNode.has(d)) await ip.disableIpv6(undefined, d.tap);
 

@@ -62,8 +62,8 @@ describe('planRouter', () => {
 
   it('builds everything on an empty node, but starts keepalived only once the HA path is up', () => {
     const kinds = planRouter(desired, empty).map((a) => a.kind);
-    assert.deepEqual(kinds, ['create-namespace', 'set-sysctls', 'set-up', 'create-device', 'add-address', 'create-device', 'create-device', 'write-keepalived-conf', 'apply-nat']);
-    assert.deepEqual(planRouter(desired, empty)[2], { kind: 'set-up', device: 'lo' });
+    assert.deepEqual(kinds, ['create-namespace', 'set-up', 'create-device', 'add-address', 'create-device', 'create-device', 'set-sysctls', 'write-keepalived-conf', 'apply-nat']);
+    assert.deepEqual(planRouter(desired, empty)[1], { kind: 'set-up', device: 'lo' });
     // A first start has no peers that knew it; a replica back from the dead reminds them.
     const start = (ranBefore: boolean) => planRouter(desired, { ...empty, haPathUp: true, keepalivedRanBefore: ranBefore }).find((a) => a.kind === 'ensure-keepalived');
     assert.deepEqual(start(false), { kind: 'ensure-keepalived', haDevice: 'ha-aaaaaaaa-11', peers: [] });

@@ -53,9 +53,9 @@ const ROUTER_DEVICE = /^(ha|qr|qg)-/;
 
 export function planRouter(desired: DesiredRouter, observed: ObservedRouter): RouterAction[] {
   const actions: RouterAction[] = [];
+  // A new namespace is made, and its loopback brought up, in the same
+  // batches as its devices (apply-router.ts): two processes fewer per router.
   if (!observed.namespace) actions.push({ kind: 'create-namespace' });
-  if (!observed.namespace || !observed.sysctls) actions.push({ kind: 'set-sysctls' });
-  // A new namespace's loopback comes up in the same batch as its devices: one process fewer per router.
   if (!observed.namespace) actions.push({ kind: 'set-up', device: 'lo' });
 
   const have = new Map(observed.devices.map((d) => [d.ifname, d]));
@@ -79,6 +79,11 @@ export function planRouter(desired: DesiredRouter, observed: ObservedRouter): Ro
       for (const cidr of cidrs) if (!spec.cidrs.includes(cidr) && !cidr.startsWith('fe80:')) actions.push({ kind: 'remove-address', device: spec.device, cidr });
     }
   }
+
+  // After the devices, which may make the namespace; before keepalived and
+  // the NAT rules, the first to send or forward anything. The devices come up
+  // without kernel-made link-locals either way (addrgenmode none each).
+  if (!observed.namespace || !observed.sysctls) actions.push({ kind: 'set-sysctls' });
 
   if (desired.keepalivedConf !== undefined) {
     const changed = observed.keepalivedConf !== desired.keepalivedConf;
