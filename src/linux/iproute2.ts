@@ -14,15 +14,16 @@ export function namespaceExists(name: string): boolean {
 }
 
 /**
- * A command run in a network namespace and nothing else: `nsenter --net`
- * enters only the namespace, where `ip netns exec` and `ip -n` also copy the
- * mount namespace (every namespace's bind mount with it, so the cost grows
- * with the routers on the node) and mount a sysfs. For tools that need only
- * the network namespace (ip, bridge, nft, sysctl, ping); the daemons, which
- * may read /sys, still start through `ip netns exec`.
+ * A command run in a network namespace and nothing else (as it is when no
+ * namespace is given): `nsenter --net` enters only the namespace, where `ip
+ * netns exec` and `ip -n` also copy the mount namespace (every namespace's
+ * bind mount with it, so the cost grows with the routers on the node) and
+ * mount a sysfs. For tools that need only the network namespace (ip,
+ * bridge, nft, sysctl, ping); the daemons, which may read /sys, still start
+ * through `ip netns exec`.
  */
-export function inNetns(namespace: string, argv: readonly string[]): string[] {
-  return ['nsenter', `--net=/run/netns/${namespace}`, '--', ...argv];
+export function inNetns(namespace: string | undefined, argv: readonly string[]): string[] {
+  return namespace ? ['nsenter', `--net=/run/netns/${namespace}`, '--', ...argv] : [...argv];
 }
 
 /** A namespace that is not there, as `ip -n`, `ip netns exec` and `nsenter --net` say it. */
@@ -153,11 +154,6 @@ export interface VxlanSpec {
   readonly bridge: string;
 }
 
-/** `tool ARGS`, in the namespace when one is given (inNetns). */
-function toolIn(namespace: string | undefined, tool: 'ip' | 'bridge', args: readonly string[]): string[] {
-  return namespace ? inNetns(namespace, [tool, ...args]) : [tool, ...args];
-}
-
 function missingNamespace(err: unknown, namespace: string | undefined): boolean {
   return namespace !== undefined && err instanceof ExecError && namespaceMissingIn(err.stderr);
 }
@@ -189,7 +185,7 @@ export class IpRoute2 {
   /** Runs `ip|bridge ARGS`, in the namespace when one is given; a missing namespace becomes NamespaceNotFound. */
   async #run(tool: 'ip' | 'bridge', namespace: string | undefined, args: readonly string[]): Promise<string> {
     try {
-      return (await this.#exec(toolIn(namespace, tool, args))).stdout;
+      return (await this.#exec(inNetns(namespace, [tool, ...args]))).stdout;
     } catch (err) {
       if (missingNamespace(err, namespace)) throw new NamespaceNotFound(namespace!);
       throw err;
@@ -219,7 +215,7 @@ export class IpRoute2 {
   async batch(namespace: string | undefined, tool: 'ip' | 'bridge', commands: readonly (readonly string[])[]): Promise<number[]> {
     if (commands.length === 0) return [];
     try {
-      await this.#exec(toolIn(namespace, tool, ['-force', '-batch', '-']), { input: commands.map((c) => `${c.join(' ')}\n`).join('') });
+      await this.#exec(inNetns(namespace, [tool, '-force', '-batch', '-']), { input: commands.map((c) => `${c.join(' ')}\n`).join('') });
       return [];
     } catch (err) {
       if (!(err instanceof ExecError)) throw err;
@@ -471,9 +467,6 @@ export class IpRoute2 {
   async disableIpv6(namespace: string | undefined, ifname: string): Promise<void> {
     const key = `net.ipv6.conf.${ifname}.disable_ipv6`;
     if (namespace === undefined && this.#local) await writeFile(`/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`, '1\n');
-    else {
-      const sysctl = ['sysctl', '-q', '-w', `${key}=1`];
-      await this.#exec(namespace ? inNetns(namespace, sysctl) : sysctl);
-    }
+    else await this.#exec(inNetns(namespace, ['sysctl', '-q', '-w', `${key}=1`]));
   }
 }

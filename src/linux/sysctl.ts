@@ -66,9 +66,8 @@ export class Sysctl {
   }
 
   async #run(namespace: string | undefined, args: readonly string[], keys: readonly string[]): Promise<string> {
-    const sysctl = ['sysctl', ...args];
     try {
-      return (await this.#exec(namespace ? inNetns(namespace, sysctl) : sysctl)).stdout;
+      return (await this.#exec(inNetns(namespace, ['sysctl', ...args]))).stdout;
     } catch (err) {
       if (!(err instanceof ExecError)) throw err;
       if (namespace !== undefined && namespaceMissingIn(err.stderr)) throw new NamespaceNotFound(namespace);
