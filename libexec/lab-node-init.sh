@@ -14,7 +14,13 @@
 #     DIR/syslog.log): keepalived in daemon mode logs only to syslog, and the
 #     nodes must not write into the machine's log or each other's;
 #   * IPv6 off on the node's own interfaces (eth0, eth1, bridges, VXLAN
-#     devices, taps): otherwise every bridge sends MLD/RS/DAD into the overlay.
+#     devices, taps): otherwise every bridge sends MLD/RS/DAD into the overlay;
+#   * no netfilter on bridged frames. Once a machine has br_netfilter loaded
+#     (container runtimes load it), every new namespace starts with
+#     bridge-nf-call-* on, and each VRRP advert crossing a node's bridges went
+#     through the iptables hooks: several per cent of the machine with 250
+#     routers. A network node filters nothing on its bridges (hanet has no
+#     firewall there), so the node is as a host without that module.
 # Then it reaps children forever: daemons that fork (keepalived, dnsmasq) are
 # re-parented to it. SIGKILL of this process powers the node off: the kernel
 # kills every process of the PID namespace, and with the last one the node's
@@ -44,6 +50,9 @@ umount -l /run/dev.real
 hostname "$NAME"
 ip link set lo up
 sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
+for f in /proc/sys/net/bridge/bridge-nf-call-*; do
+    [ -e "$f" ] && echo 0 >"$f"
+done
 
 busybox syslogd -n -O "$DIR/syslog.log" &
 

@@ -2,7 +2,9 @@
 // never in the machine's root namespace: br-mgmt (the underlay that carries
 // VXLAN between nodes) and br-ext (the external provider network, with the
 // upstream host on it). Nothing is addressed or routed in the root namespace.
+import { existsSync } from 'node:fs';
 import { IpRoute2 } from '../linux/iproute2.js';
+import { Sysctl, sysctlPath } from '../linux/sysctl.js';
 import { type LabNode, labNames, MGMT_PREFIXLEN, UPSTREAM_CIDR } from './lab-layout.js';
 import { nodeExec } from './lab-node.js';
 import { raiseNeighbourLimits } from './neighbour-limits.js';
@@ -13,6 +15,7 @@ export async function createFabric(lab: string): Promise<void> {
   const n = labNames(lab);
   await raiseNeighbourLimits();
   await root.ensureNamespace(n.fabricNs);
+  await bridgeFilteringOff(n.fabricNs);
   for (const bridge of [n.mgmtBridge, n.extBridge]) {
     await root.ensureBridge(n.fabricNs, bridge);
     await root.disableIpv6(n.fabricNs, bridge);
@@ -23,6 +26,16 @@ export async function createFabric(lab: string): Promise<void> {
   await root.setUp(n.fabricNs, 'x-upstream');
   await root.ensureAddress(n.upstreamNs, 'eth0', UPSTREAM_CIDR);
   await root.setUp(n.upstreamNs, 'eth0');
+}
+
+/**
+ * Bridged frames skip netfilter in the fabric, as in the nodes
+ * (lab-node-init.sh): with br_netfilter loaded on the machine a new namespace
+ * has it on, and every VXLAN packet between nodes crossed br-mgmt's hooks.
+ */
+async function bridgeFilteringOff(namespace: string): Promise<void> {
+  const keys = ['iptables', 'ip6tables', 'arptables'].map((t) => `net.bridge.bridge-nf-call-${t}`).filter((k) => existsSync(sysctlPath(k)));
+  if (keys.length > 0) await new Sysctl().set(namespace, Object.fromEntries(keys.map((k) => [k, 0])));
 }
 
 export async function removeFabric(lab: string): Promise<string[]> {
