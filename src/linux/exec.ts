@@ -1,10 +1,10 @@
 // Runs host commands: always an argv array (never a shell string), with a
 // time limit, and failures turned into an ExecError that carries the exit
 // status and stderr for the typed errors of the wrappers above it. The agent
-// runs them on worker threads (exec-pool.ts), the CLI and tests from the
-// calling thread.
+// runs them through its spawner process (spawner.ts), the CLI and tests
+// straight from Node.
 import { execFile } from 'node:child_process';
-import type { ExecPool } from './exec-pool.js';
+import type { Spawner } from './spawner.js';
 
 export class ExecError extends Error {
   constructor(
@@ -24,7 +24,7 @@ export interface ExecResult {
 /** The one way host commands run, so tests and the executor can swap it. */
 export type Exec = (argv: readonly string[], options?: { timeoutMs?: number; input?: string }) => Promise<ExecResult>;
 
-/** Runs the command from this thread (a worker of the pool runs it so). */
+/** Runs the command as a child of this process. */
 export const execHere: Exec = (argv, options = {}) =>
   new Promise((resolve, reject) => {
     const [file, ...args] = argv;
@@ -37,11 +37,11 @@ export const execHere: Exec = (argv, options = {}) =>
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 
-let pool: ExecPool | undefined;
+let spawner: Spawner | undefined;
 
-/** From now on host commands run on this pool (undefined: on the calling thread again). */
-export function useExecPool(next: ExecPool | undefined): void {
-  pool = next;
+/** From now on host commands run through this spawner (undefined: as children of this process again). */
+export function useSpawner(next: Spawner | undefined): void {
+  spawner = next;
 }
 
-export const exec: Exec = (argv, options) => (pool ? pool.run(argv, options) : execHere(argv, options));
+export const exec: Exec = (argv, options) => (spawner ? spawner.run(argv, options) : execHere(argv, options));

@@ -1,21 +1,23 @@
 // Watches a namespace's links with `ip -o monitor link`, so the agent hears
 // at once when a tap appears (a VM booted, a router port was created) instead
-// of polling. A burst of events becomes one callback; the monitor process is
-// the agent's own child and is restarted if it exits.
+// of polling. A burst of events becomes one callback with the lines of the
+// burst (`ip -o` prints one per event); the monitor process is the agent's
+// own child and is restarted if it exits.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../log.js';
 
 export class LinkMonitor {
-  readonly #onChange: () => void;
+  readonly #onChange: (lines: string[]) => void;
   readonly #log: Logger;
   readonly #namespace: string | undefined;
   readonly #debounceMs: number;
   #child: ChildProcess | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #lines: string[] = [];
   #closed = false;
 
-  constructor(options: { onChange: () => void; log: Logger; namespace?: string; debounceMs?: number }) {
+  constructor(options: { onChange: (lines: string[]) => void; log: Logger; namespace?: string; debounceMs?: number }) {
     this.#onChange = options.onChange;
     this.#log = options.log;
     this.#namespace = options.namespace;
@@ -26,7 +28,7 @@ export class LinkMonitor {
     if (this.#closed) return;
     const child = spawn('ip', [...(this.#namespace ? ['-n', this.#namespace] : []), '-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
     this.#child = child;
-    createInterface({ input: child.stdout! }).on('line', () => this.#changed());
+    createInterface({ input: child.stdout! }).on('line', (line) => this.#changed(line));
     child.on('error', (err) => this.#log.warn({ err: err.message }, 'link monitor failed to start'));
     child.on('exit', () => {
       this.#child = undefined;
@@ -36,11 +38,14 @@ export class LinkMonitor {
     });
   }
 
-  #changed(): void {
+  #changed(line: string): void {
+    this.#lines.push(line);
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#onChange();
+      const lines = this.#lines;
+      this.#lines = [];
+      this.#onChange(lines);
     }, this.#debounceMs);
   }
 

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import type { ReportRequest } from '../agent-api/protocol.js';
 import { DhcpRole } from '../agent/dhcp/dhcp-role.js';
 import { L2Role } from '../agent/l2/l2-role.js';
+import { linkEventNeedsL2 } from '../agent/l2/plan-l2.js';
 import { L3Role } from '../agent/l3/l3-role.js';
 import { NodeAgent } from '../agent/node-agent.js';
 import type { Role } from '../agent/role.js';
@@ -13,15 +14,12 @@ import { AgentRuntime } from '../agent/runtime/agent-runtime.js';
 import { AgentClient } from '../client/agent-client.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { DaemonSupervisor } from '../linux/daemon.js';
-import { exec, useExecPool } from '../linux/exec.js';
-import { ExecPool } from '../linux/exec-pool.js';
+import { exec, useSpawner } from '../linux/exec.js';
 import { IpRoute2 } from '../linux/iproute2.js';
 import { LinkMonitor } from '../linux/link-monitor.js';
+import { Spawner } from '../linux/spawner.js';
 import { Sysctl } from '../linux/sysctl.js';
 import type { Logger } from '../log.js';
-
-/** Commands in flight at once: more than the cores, since each mostly waits for its child to be scheduled. */
-const EXEC_THREADS = 4;
 
 export interface RunningAgent {
   stop(): Promise<void>;
@@ -43,9 +41,9 @@ function reportedRoles(config: AgentConfig): ReportRequest['roles'] {
 
 export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
   mkdirSync(config.state_path, { recursive: true });
-  // Commands run on worker threads, so a spawn never stalls the event loop (exec-pool.ts).
-  const execPool = new ExecPool(EXEC_THREADS);
-  useExecPool(execPool);
+  // Commands are forked by a small helper process, not by the agent (spawner.ts).
+  const spawner = new Spawner();
+  useSpawner(spawner);
   const client = new AgentClient({ server: config.server, token: config.agent_token });
   const ip = new IpRoute2();
   const roles: Role[] = [];
@@ -78,8 +76,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const node = new NodeAgent({ roles, log });
   const monitor = config.roles.includes('l2')
     ? new LinkMonitor({
-        onChange: () => {
-          node.poke('l2', 'host');
+        onChange: (lines) => {
+          if (lines.some(linkEventNeedsL2)) node.poke('l2', 'host');
           l3?.linksChanged();
         },
         log,
@@ -104,8 +102,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       l3?.close();
       // Leaves keepalived and dnsmasq running: the next agent adopts them.
       await daemons.close();
-      useExecPool(undefined);
-      await execPool.close();
+      useSpawner(undefined);
+      await spawner.close();
     },
   };
 }

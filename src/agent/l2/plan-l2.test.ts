@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SnapshotL2Network } from '../../agent-api/protocol.js';
-import { bridgeName, planL2, staleTaps } from './plan-l2.js';
+import { bridgeName, linkEventNeedsL2, planL2, staleTaps } from './plan-l2.js';
 
 const settings = { localIp: '192.0.2.10', tunnelDevice: 'eth0', physicalInterfaces: { physnet1: 'eth1' } };
 const tenant: SnapshotL2Network = {
@@ -101,5 +101,18 @@ describe('staleTaps', () => {
 
   it('removes at once the tap of a port the host had until now', () => {
     assert.deepEqual(staleTaps(['tapa'], new Set(['tapa']), new Map(), 0, 5_000).remove, ['tapa']);
+  });
+});
+
+describe('linkEventNeedsL2', () => {
+  it('passes over a link that is up and in a bridge, the kernel repeating itself', () => {
+    assert.equal(linkEventNeedsL2('920: tap8bf533b3-e1@eth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 master brq77b6cfae-f4 state UP \\    link/ether b6:a9:03:46:25:b6'), false);
+  });
+
+  it('wakes the role for a new link in no bridge, one that is down, and one deleted', () => {
+    assert.equal(linkEventNeedsL2('921: tap1df6b825-a9@if2: <BROADCAST,MULTICAST> mtu 1450 qdisc noop state DOWN \\    link/ether 7a:0e:39:ab:90:f7'), true);
+    assert.equal(linkEventNeedsL2('921: tap1df6b825-a9@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 state UP \\    link/ether 7a:0e:39:ab:90:f7'), true);
+    assert.equal(linkEventNeedsL2('921: tap1df6b825-a9@if2: <NO-CARRIER,BROADCAST,MULTICAST> mtu 1450 master brqec766d02-c4 state DOWN \\    link/ether 7a:0e:39:ab:90:f7'), true);
+    assert.equal(linkEventNeedsL2('Deleted 893: vxlan-227: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 master brqf97c3af0-65 state UNKNOWN \\    link/ether 5e:e7:b6:b0:7b:74'), true);
   });
 });

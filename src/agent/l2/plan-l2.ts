@@ -84,6 +84,21 @@ export interface L2Plan {
   readonly unknownTaps: readonly string[];
 }
 
+/**
+ * Whether a link event (a line of `ip -o monitor link`) may leave the L2
+ * role something to do. A link that is up and in a bridge needs nothing from
+ * it (a tap is only ever plugged into its network's bridge), and the kernel
+ * announces such links again and again with nothing changed: with 250
+ * routers a node saw bursts of dozens every two seconds, and each woke a
+ * pass that read every link and flood entry of the node. A new or changed
+ * link that is down or in no bridge, and a deleted one, may need a pass.
+ */
+export function linkEventNeedsL2(line: string): boolean {
+  if (line.startsWith('Deleted ')) return true;
+  const flags = /<([^>]*)>/.exec(line)?.[1]?.split(',') ?? [];
+  return !flags.includes('UP') || !/ master \S+/.test(line);
+}
+
 export function planL2(desired: DesiredL2, observed: ObservedL2, settings: L2Settings): L2Plan {
   const actions: L2Action[] = [];
   const problems: string[] = [];
