@@ -39,7 +39,7 @@ function parseHeader(buffer: Buffer): Header | undefined {
 }
 
 /** The request for one command (see the protocol in libexec/hanet-spawner). */
-export function encodeRequest(id: number, argv: readonly string[], timeoutMs: number, input: string): Buffer {
+function encodeRequest(id: number, argv: readonly string[], timeoutMs: number, input: string): Buffer {
   const args = argv.map((a) => Buffer.from(a));
   const stdin = Buffer.from(input);
   const header = `${id} ${timeoutMs} ${stdin.length} ${args.length} ${args.map((a) => a.length).join(' ')}\n`;
