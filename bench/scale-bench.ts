@@ -317,8 +317,13 @@ async function massFailover(lab: TestLab, routers: readonly FleetRouter[], probe
   return row;
 }
 
-/** The killed node boots again and takes its routers back as backups. */
+/**
+ * The killed node boots again and takes its routers back as backups, once
+ * the kernel has freed its namespaces: a node booted meanwhile waits for the
+ * kernel's lock past its boot timeout (seen after a node of 250 routers).
+ */
 async function nodeReturns(lab: TestLab, routers: readonly FleetRouter[], victim: string): Promise<void> {
+  log(`${victim}'s namespaces freed by the kernel after ${await namespaceCleanupDone()} s`);
   await lab.lab(['node', 'start', victim], { timeoutMs: 300_000 });
   await waitConverged(lab, routers, NODES, performance.now(), 300_000);
 }
