@@ -21,6 +21,9 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
+/** How long a command may run when the caller does not say. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
 /** The one way host commands run, so tests and the executor can swap it. */
 export type Exec = (argv: readonly string[], options?: { timeoutMs?: number; input?: string }) => Promise<ExecResult>;
 
@@ -29,7 +32,7 @@ export const execHere: Exec = (argv, options = {}) =>
   new Promise((resolve, reject) => {
     const [file, ...args] = argv;
     if (!file) return reject(new Error('exec: empty argv'));
-    const child = execFile(file, args, { timeout: options.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout, stderr });
       const code = typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null;
       reject(new ExecError(argv, code, stderr || err.message));

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../log.js';
+import { inNetns } from './iproute2.js';
 
 export class LinkMonitor {
   readonly #onChange: (lines: string[]) => void;
@@ -26,7 +27,8 @@ export class LinkMonitor {
 
   start(): void {
     if (this.#closed) return;
-    const child = spawn('ip', [...(this.#namespace ? ['-n', this.#namespace] : []), '-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const [file, ...args] = inNetns(this.#namespace, ['ip', '-o', 'monitor', 'link']);
+    const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.#child = child;
     createInterface({ input: child.stdout! }).on('line', (line) => this.#changed(line));
     child.on('error', (err) => this.#log.warn({ err: err.message }, 'link monitor failed to start'));

@@ -9,11 +9,9 @@
 // could not start.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type Exec, ExecError, type ExecResult } from './exec.js';
+import { DEFAULT_TIMEOUT_MS, type Exec, ExecError, type ExecResult } from './exec.js';
 
 export const SPAWNER = fileURLToPath(new URL('../../../libexec/hanet-spawner', import.meta.url));
-
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 interface Pending {
   readonly argv: readonly string[];
